@@ -1,0 +1,91 @@
+"""Comparing two clinics: paired replicates, mean differences and 95% intervals.
+
+Both clinics run with the same replicate seeds, so replicate *r* of each
+treats the same patients with the same random numbers (common random
+numbers); the difference B − A is estimated per replicate and summarised
+with a t interval over replicates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from alliance_sim.errors import ParameterError
+from alliance_sim.metrics import COMPARE_METRICS, METRICS
+from alliance_sim.params import Params
+from alliance_sim.simulation import Replicates, replicate_seeds, run_replicates
+
+__all__ = ["Comparison", "compare", "difference_table"]
+
+
+@dataclass
+class Comparison:
+    """Two clinics run over the same replicate seeds."""
+
+    label_a: str
+    label_b: str
+    a: Replicates
+    b: Replicates
+    seeds: list[int]
+    table: pd.DataFrame
+    """One row per metric: metric, label, unit, mean_a, mean_b, diff, ci_low, ci_high."""
+
+
+def difference_table(
+    runs_a: pd.DataFrame, runs_b: pd.DataFrame, metrics: Sequence[str], confidence: float = 0.95
+) -> pd.DataFrame:
+    """Per metric: the means of A and B and the paired difference B − A with a t interval."""
+    rows = []
+    for metric in metrics:
+        a = runs_a[metric].to_numpy(dtype=float)
+        b = runs_b[metric].to_numpy(dtype=float)
+        diff = b - a
+        ok = ~np.isnan(diff)
+        d = diff[ok]
+        mean = float(d.mean()) if len(d) else float("nan")
+        if len(d) >= 2:
+            half = float(
+                stats.t.ppf(0.5 + confidence / 2, len(d) - 1) * d.std(ddof=1) / np.sqrt(len(d))
+            )
+        else:
+            half = float("nan")
+        rows.append(
+            {
+                "metric": metric,
+                "label": METRICS[metric].label,
+                "unit": METRICS[metric].unit,
+                "mean_a": float(np.nanmean(a)) if ok.any() else float("nan"),
+                "mean_b": float(np.nanmean(b)) if ok.any() else float("nan"),
+                "diff": mean,
+                "ci_low": mean - half,
+                "ci_high": mean + half,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def compare(
+    params_a: Params,
+    params_b: Params,
+    replicates: int = 10,
+    seed: int = 0,
+    label_a: str = "A",
+    label_b: str = "B",
+    metrics: Sequence[str] = COMPARE_METRICS,
+    progress: Callable[[int], None] | None = None,
+) -> Comparison:
+    """Run both clinics over ``replicates`` paired seeds derived from ``seed`` and compare them."""
+    if isinstance(replicates, bool) or not isinstance(replicates, int) or replicates < 2:
+        raise ParameterError(f"replicates = {replicates!r} is not allowed: a whole number ≥ 2")
+    for metric in metrics:
+        if metric not in METRICS:
+            raise ParameterError(f"metric {metric!r} is unknown: allowed are {', '.join(METRICS)}")
+    seeds = replicate_seeds(seed, replicates)
+    a = run_replicates(params_a, seeds, progress)
+    b = run_replicates(params_b, seeds, progress)
+    return Comparison(label_a, label_b, a, b, seeds, difference_table(a.runs, b.runs, metrics))

@@ -1,0 +1,68 @@
+"""The random numbers of a session, drawn in one documented block.
+
+Both engines draw exactly these numbers in exactly this order, so that for
+the same parameters and seed they give identical trajectories:
+
+* **Block A**, at the start of every session: ``uniform`` of shape
+  (patients, 3) then ``normal`` of shape (patients, 7), row *i* for patient
+  *i* (patient order), whether or not the patient is still in care.
+* **Block B**, in the observation phase of a measured session only: ``normal``
+  of shape (patients, 33) (see :data:`alliance_sim.measures.N_QUESTIONNAIRE_DRAWS`).
+
+Column meanings are the constants below.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from alliance_sim.measures import N_QUESTIONNAIRE_DRAWS
+
+__all__ = [
+    "N_NORMAL",
+    "N_UNIFORM",
+    "U_ATTEND",
+    "U_DROPOUT",
+    "U_RUPTURE",
+    "Z_ADHERENCE",
+    "Z_BOND",
+    "Z_GOAL",
+    "Z_GPE",
+    "Z_PAIN",
+    "Z_RELIEF",
+    "Z_TASK",
+    "SessionDraws",
+    "draw_questionnaires",
+    "draw_session",
+]
+
+# Columns of the uniform block.
+U_DROPOUT, U_ATTEND, U_RUPTURE = range(3)
+N_UNIFORM = 3
+
+# Columns of the normal block.
+Z_BOND, Z_GOAL, Z_TASK, Z_RELIEF, Z_ADHERENCE, Z_PAIN, Z_GPE = range(7)
+N_NORMAL = 7
+
+
+@dataclass(frozen=True)
+class SessionDraws:
+    """Block A of one session: uniforms (patients, 3) and standard normals (patients, 7)."""
+
+    uniform: npt.NDArray[np.float64]
+    normal: npt.NDArray[np.float64]
+
+
+def draw_session(rng: np.random.Generator, n_patients: int) -> SessionDraws:
+    """Draw block A of a session for ``n_patients`` patients."""
+    uniform = rng.random((n_patients, N_UNIFORM))
+    normal = rng.standard_normal((n_patients, N_NORMAL))
+    return SessionDraws(uniform=uniform, normal=normal)
+
+
+def draw_questionnaires(rng: np.random.Generator, n_patients: int) -> npt.NDArray[np.float64]:
+    """Draw block B (questionnaire item noise, standard normal) for ``n_patients`` patients."""
+    return rng.standard_normal((n_patients, N_QUESTIONNAIRE_DRAWS))

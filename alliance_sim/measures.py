@@ -1,0 +1,182 @@
+"""The measurement model: simulated alliance questionnaires rated by patients and therapists.
+
+A study never sees the latent alliance; it sees questionnaire answers. Each
+item's answer is the rater's view of the latent component plus the rater's
+bias and personal leniency plus item noise, cut into the answer scale at
+ordered item thresholds. Patients rate favourably, so their answers pile up at
+the top of the scale (the ceiling effect); therapists rate from their own
+perspective, so their scores track the dyad's alliance less closely.
+
+Two instruments:
+
+* **WAI-SR** (Hatcher & Gillaspy 2006): 12 items, 1–5, four each for goal,
+  task and bond; scored as the mean item score of each subscale and of all 12
+  items. Rated by the patient and by the therapist.
+* **WATOCI-9** (after Hall et al. 2011, who kept nine unidimensional items of the
+  Working Alliance Theory of Change Inventory): 9 items, 1–7, one overall
+  alliance dimension; scored as the mean item score. Rated by the patient.
+
+Item wording is not reproduced; items are identified by number and subscale.
+
+References:
+    Horvath, A. O., & Greenberg, L. S. (1989). Development and validation of the
+    Working Alliance Inventory. J Couns Psychol 36(2).
+    Hatcher, R. L., & Gillaspy, J. A. (2006). Development and validation of a
+    revised short version of the Working Alliance Inventory. Psychother Res 16(1).
+    Hall, A. M., et al. (2011). Assessment of the therapeutic alliance in
+    physiotherapy: validity of the WATOCI. (Conference report.)
+    Bachelor, A. (2013). Clients' and therapists' views of the therapeutic
+    alliance: similarities, differences and relationship to therapy outcome.
+    Clin Psychol Psychother 20(2).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from alliance_sim.rules.types import Number
+
+__all__ = [
+    "N_QUESTIONNAIRE_DRAWS",
+    "THERAPIST_SELF_VIEW_WEIGHT",
+    "WAI_SR",
+    "WATOCI_9",
+    "Instrument",
+    "answer_items",
+    "item_latents",
+    "score",
+    "therapist_view",
+]
+
+Array = npt.NDArray[np.float64]
+
+COMPONENTS: tuple[str, ...] = ("goal", "task", "bond")
+
+
+@dataclass(frozen=True)
+class Instrument:
+    """A questionnaire: its items' subscales, answer scale and item thresholds."""
+
+    name: str
+    subscales: tuple[str, ...]
+    """The latent component each item measures, in item order (1-based numbering)."""
+    levels: int
+    """Number of answer options (answers run from 1 to ``levels``)."""
+    item_offsets: tuple[float, ...]
+    """How much harder (positive) or easier each item is to endorse."""
+
+    @property
+    def n_items(self) -> int:
+        """Number of items."""
+        return len(self.subscales)
+
+    @property
+    def scales(self) -> tuple[str, ...]:
+        """The subscales in scoring order (without duplicates)."""
+        return tuple(dict.fromkeys(self.subscales))
+
+    def thresholds(self) -> Array:
+        """The cut points on the perceived 0–1 scale, shape (items, levels − 1)."""
+        base = np.arange(1, self.levels) / self.levels
+        return base[None, :] + np.asarray(self.item_offsets)[:, None]
+
+
+WAI_SR = Instrument(
+    name="wai_sr",
+    # Hatcher & Gillaspy 2006: goal 4, 6, 8, 11; task 1, 2, 10, 12; bond 3, 5, 7, 9.
+    subscales=(
+        "task",
+        "task",
+        "bond",
+        "goal",
+        "bond",
+        "goal",
+        "bond",
+        "goal",
+        "bond",
+        "task",
+        "goal",
+        "task",
+    ),
+    levels=5,
+    item_offsets=(0.02, 0.04, -0.03, 0.03, -0.05, 0.0, -0.02, 0.01, 0.05, 0.0, 0.03, -0.01),
+)
+"""The Working Alliance Inventory – Short Revised (12 items, 1–5)."""
+
+WATOCI_9 = Instrument(
+    name="watoci_9",
+    subscales=("overall",) * 9,
+    levels=7,
+    item_offsets=(0.0, -0.03, 0.02, -0.02, 0.03, -0.01, 0.01, -0.04, 0.02),
+)
+"""A nine-item, unidimensional WATOCI-like form (1–7)."""
+
+THERAPIST_SELF_VIEW_WEIGHT = 0.4
+"""How much a therapist's rating reflects their view of themselves rather than the dyad."""
+
+N_QUESTIONNAIRE_DRAWS = 2 * WAI_SR.n_items + WATOCI_9.n_items
+"""Normal draws per patient on a measured session: patient WAI-SR, therapist WAI-SR, WATOCI-9."""
+
+
+def item_latents(instrument: Instrument, goal: Number, task: Number, bond: Number) -> Array:
+    """The latent value behind each item, shape (..., items).
+
+    WAI-SR items take their subscale's component; the unidimensional form
+    takes the overall alliance (the mean of the three).
+    """
+    comps = np.stack(np.broadcast_arrays(goal, task, bond), axis=-1).astype(float)
+    if instrument.scales == ("overall",):
+        overall = (comps[..., 0] + comps[..., 1] + comps[..., 2]) / 3.0
+        return np.repeat(overall[..., None], instrument.n_items, axis=-1)
+    index = [COMPONENTS.index(s) for s in instrument.subscales]
+    return comps[..., index]
+
+
+def therapist_view(latent: Array, self_view: Number) -> Array:
+    """What the therapist perceives: the dyad's latent alliance blended with their self-view.
+
+    ``(1 − w) × latent + w × self_view`` with ``w = 0.4``; ``self_view`` is
+    the therapist's own empathy in use. This is why patient ratings predict
+    outcome better than therapist ratings.
+
+    References:
+        Bachelor 2013; Horvath & Bedi 2002.
+    """
+    w = THERAPIST_SELF_VIEW_WEIGHT
+    return (1.0 - w) * latent + w * np.asarray(self_view, dtype=float)[..., None]
+
+
+def answer_items(
+    instrument: Instrument,
+    perceived: Array,
+    bias: float,
+    leniency: Number,
+    noise: Array,
+) -> Array:
+    """The answers (1..levels, as floats) given to each item, shape (..., items).
+
+    ``answer = 1 + number of the item's thresholds below
+    perceived + bias + leniency + noise``.
+    """
+    view = perceived + bias + np.asarray(leniency, dtype=float)[..., None] + noise
+    return 1.0 + (view[..., None] > instrument.thresholds()).sum(axis=-1).astype(float)
+
+
+def score(instrument: Instrument, answers: Array) -> dict[str, Number]:
+    """Score answers the way the instrument is scored: mean item score per subscale and total.
+
+    Returns a dict with one key per subscale (WAI-SR: ``goal``, ``task``,
+    ``bond``) and ``total``, each on the answer scale (1..levels).
+    """
+    out: dict[str, Number] = {}
+    subscales = np.asarray(instrument.subscales)
+    if len(instrument.scales) > 1:
+        for scale in instrument.scales:
+            out[scale] = answers[..., subscales == scale].mean(axis=-1)
+    out["total"] = answers.mean(axis=-1)
+    if answers.ndim == 1:
+        return {k: float(v) for k, v in out.items()}
+    return out

@@ -1,0 +1,809 @@
+"""The parameters: every model parameter declared once, with its validation.
+
+Each :class:`Parameter` carries its default, bounds, unit, label, help text,
+group and reference. Sliders, CLI options, scenario validation, sensitivity
+problems and output column names are all generated from :data:`SCHEMA`, so a
+parameter's name is the same string everywhere.
+
+Population parameters describe distributions: a ``*_mean`` and a ``*_sd`` for a
+trait drawn per agent (normal, clipped to the trait's range).
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from alliance_sim.errors import ParameterError
+
+__all__ = [
+    "GROUPS",
+    "SCHEMA",
+    "Kind",
+    "Parameter",
+    "Params",
+    "measurement_schedule",
+    "parse_value",
+]
+
+ParamValue = float | int | bool | str
+
+
+class Kind(StrEnum):
+    """The type of a parameter's value."""
+
+    FLOAT = "float"
+    INT = "int"
+    CHOICE = "choice"
+    SESSIONS = "sessions"
+
+
+GROUPS: dict[str, str] = {
+    "therapist": "Physiotherapists",
+    "patients": "Patient population",
+    "treatment": "Treatment",
+    "alliance": "Alliance dynamics",
+    "measurement": "Measurement (questionnaires)",
+    "clinic": "Clinic and protocol",
+}
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One model parameter: its default, allowed values and documentation."""
+
+    name: str
+    default: ParamValue
+    group: str
+    label: str
+    help: str
+    kind: Kind = Kind.FLOAT
+    low: float | None = None
+    high: float | None = None
+    unit: str = ""
+    choices: tuple[str, ...] = ()
+    reference: str = ""
+
+    def allowed(self) -> str:
+        """Describe the allowed values in words, for error messages and --help."""
+        if self.kind is Kind.CHOICE:
+            return "one of " + ", ".join(repr(c) for c in self.choices)
+        if self.kind is Kind.SESSIONS:
+            return "a comma-separated list of session numbers (≥ 1) or 'last', e.g. '2,last'"
+        what = "an integer" if self.kind is Kind.INT else "a number"
+        low = _fmt(self.low)
+        high = _fmt(self.high)
+        return f"{what} from {low} to {high}"
+
+    def validate(self, value: Any) -> ParamValue:
+        """Return ``value`` converted to this parameter's type, or raise.
+
+        Raises:
+            ParameterError: naming the field, the value and what is allowed.
+        """
+        if self.kind is Kind.CHOICE:
+            if not isinstance(value, str) or value not in self.choices:
+                raise self._error(value, "is not allowed")
+            return value
+        if self.kind is Kind.SESSIONS:
+            if not isinstance(value, str):
+                raise self._error(value, "has the wrong type")
+            _parse_sessions(value, lambda why: self._error(value, why))
+            return ",".join(part.strip() for part in value.split(","))
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise self._error(value, "has the wrong type")
+        if isinstance(value, float) and math.isnan(value):
+            raise self._error(value, "is not a number")
+        if self.kind is Kind.INT:
+            if isinstance(value, float):
+                if not value.is_integer():
+                    raise self._error(value, "is not a whole number")
+                value = int(value)
+        else:
+            value = float(value)
+        assert self.low is not None and self.high is not None
+        if not self.low <= value <= self.high:
+            raise self._error(value, "is out of range")
+        return value
+
+    def _error(self, value: Any, why: str) -> ParameterError:
+        return ParameterError(
+            f"{self.name} = {value!r} {why}: allowed is {self.allowed()} ({self.label.lower()})"
+        )
+
+
+def _fmt(x: float | None) -> str:
+    if x is None:
+        return "?"
+    return f"{x:g}"
+
+
+def _parse_sessions(text: str, error: Any) -> list[int | str]:
+    parts = [p.strip() for p in text.split(",")]
+    if not text.strip() or any(not p for p in parts):
+        raise error("is not a list of sessions")
+    out: list[int | str] = []
+    for part in parts:
+        if part == "last":
+            out.append(part)
+        elif part.isdigit() and int(part) >= 1:
+            out.append(int(part))
+        else:
+            raise error(f"contains {part!r}, which is neither a session number nor 'last'")
+    return out
+
+
+def _trait(
+    name: str,
+    label: str,
+    mean: float,
+    sd: float,
+    group: str,
+    help_text: str,
+    reference: str,
+    unit: str = "0–1",
+    low: float = 0.0,
+    high: float = 1.0,
+    sd_high: float = 0.5,
+) -> list[Parameter]:
+    """Declare the mean and the spread of a trait drawn per agent."""
+    return [
+        Parameter(
+            f"{name}_mean",
+            mean,
+            group,
+            f"{label} (mean)",
+            help_text,
+            low=low,
+            high=high,
+            unit=unit,
+            reference=reference,
+        ),
+        Parameter(
+            f"{name}_sd",
+            sd,
+            group,
+            f"{label} (spread)",
+            f"Standard deviation of {label.lower()} between agents (normal, clipped to"
+            f" {_fmt(low)}–{_fmt(high)}).",
+            low=0.0,
+            high=sd_high,
+            unit=unit,
+            reference=reference,
+        ),
+    ]
+
+
+MEAD_BOWER = "Mead & Bower 2000"
+BORDIN = "Bordin 1979"
+
+_PARAMETERS: list[Parameter] = [
+    # --- therapists -------------------------------------------------------
+    Parameter(
+        "n_therapists",
+        5,
+        "therapist",
+        "Number of physiotherapists",
+        "Physiotherapists in the clinic; patients are shared out evenly between them.",
+        kind=Kind.INT,
+        low=1,
+        high=100,
+        unit="therapists",
+    ),
+    *_trait(
+        "empathy",
+        "Therapist empathy",
+        0.7,
+        0.1,
+        "therapist",
+        "How well the therapist understands and conveys understanding of the patient's"
+        " experience; the main driver of the bond.",
+        "Rogers 1951; Anderson 1962",
+    ),
+    *_trait(
+        "communication",
+        "Therapist communication skill",
+        0.7,
+        0.1,
+        "therapist",
+        "Clarity of explanations and encouragement; shapes task agreement and verbal persuasion.",
+        "Hall et al. 2010; Mead & Bower 2000",
+    ),
+    *_trait(
+        "power_sharing",
+        "Power-sharing style",
+        0.5,
+        0.1,
+        "therapist",
+        "0 = paternalistic (the therapist sets goals and chooses tasks; the patient is a"
+        " consumer); 1 = shared power (goals and tasks are negotiated; the patient is a"
+        " participant).",
+        MEAD_BOWER,
+    ),
+    *_trait(
+        "biopsychosocial",
+        "Biopsychosocial orientation",
+        0.5,
+        0.1,
+        "therapist",
+        "How far the therapist attends to psychological and social factors as well as"
+        " biology; shapes the therapist's goals and addresses psychosocial load.",
+        "Engel 1977; Mead & Bower 2000",
+    ),
+    *_trait(
+        "patient_as_person",
+        "Patient-as-person attentiveness",
+        0.5,
+        0.1,
+        "therapist",
+        "How much the therapist elicits the patient's fears, expectations and illness"
+        " beliefs; even a paternalistic therapist who listens plans for the patient's goals.",
+        MEAD_BOWER,
+    ),
+    *_trait(
+        "warmth",
+        "Therapist warmth (doctor-as-person)",
+        0.6,
+        0.1,
+        "therapist",
+        "Personal warmth and reflectiveness the therapist brings to the relationship.",
+        MEAD_BOWER,
+    ),
+    *_trait(
+        "responsiveness",
+        "Responsiveness to preferred involvement",
+        0.3,
+        0.1,
+        "therapist",
+        "How far the therapist adapts their power-sharing style to the involvement each"
+        " patient prefers (0 = same style for everyone).",
+        "Mead & Bower 2000; Hougaard 1994",
+    ),
+    *_trait(
+        "experience",
+        "Clinical experience",
+        0.6,
+        0.15,
+        "therapist",
+        "0 = student, 1 = expert. Experience scales how fully empathy, communication and"
+        " attentiveness show in a session (skill × (0.5 + 0.5 × experience)).",
+        "Hall et al. 2010",
+    ),
+    Parameter(
+        "learning_rate",
+        0.0,
+        "therapist",
+        "Therapist learning rate",
+        "Share of the remaining gap to full experience a therapist closes per session,"
+        " scaled by patient feedback (mean bond of the patients seen). 0 = no learning.",
+        low=0.0,
+        high=0.5,
+        unit="per session",
+        reference="Kolb 1984 (experiential learning)",
+    ),
+    Parameter(
+        "caseload",
+        25,
+        "therapist",
+        "Caseload",
+        "Patients each therapist sees per week in total (not only the simulated ones);"
+        " more patients leave less attention for each, weakening the bond.",
+        kind=Kind.INT,
+        low=5,
+        high=60,
+        unit="patients/week",
+        reference="Hall et al. 2010",
+    ),
+    # --- patients -----------------------------------------------------------
+    Parameter(
+        "n_patients",
+        200,
+        "patients",
+        "Number of patients",
+        "Patients in the clinic, each starting an episode of care at session 1.",
+        kind=Kind.INT,
+        low=1,
+        high=5000,
+        unit="patients",
+    ),
+    *_trait(
+        "self_efficacy",
+        "Patient self-efficacy",
+        0.5,
+        0.15,
+        "patients",
+        "Confidence in one's own ability to do the exercises and manage the problem.",
+        "Bandura 1977; Burns & Evon 2007",
+    ),
+    Parameter(
+        "p_prefers_active",
+        0.6,
+        "patients",
+        "Share of patients preferring an active role",
+        "Probability that a patient wants to take part in decisions (preferred involvement"
+        " near 0.75); the rest prefer a passive role (near 0.25).",
+        low=0.0,
+        high=1.0,
+        unit="probability",
+        reference="Mead & Bower 2000",
+    ),
+    Parameter(
+        "involvement_sd",
+        0.1,
+        "patients",
+        "Spread of preferred involvement",
+        "Standard deviation of preferred involvement around 0.75 (active) or 0.25 (passive).",
+        low=0.0,
+        high=0.5,
+        unit="0–1",
+    ),
+    Parameter(
+        "goal_spread",
+        0.6,
+        "patients",
+        "Spread of patients' own goals",
+        "How much patients' goal weights (pain relief, daily function, work/sport,"
+        " understanding) differ from the typical patient (logistic-normal scale).",
+        low=0.0,
+        high=2.0,
+        unit="log scale",
+        reference=BORDIN,
+    ),
+    *_trait(
+        "expectation",
+        "Treatment expectations",
+        0.6,
+        0.15,
+        "patients",
+        "How much the patient expects this treatment to help; raises task agreement and"
+        " the contextual part of pain relief.",
+        "Bialosky et al. 2010",
+    ),
+    *_trait(
+        "psychosocial_load",
+        "Psychosocial load",
+        0.4,
+        0.15,
+        "patients",
+        "Fear-avoidance, catastrophising and distress; lowers adherence, keeps"
+        " disability up, and can be addressed by a biopsychosocial approach.",
+        "Vlaeyen & Linton 2000",
+    ),
+    *_trait(
+        "prior_trust",
+        "Trust from prior care",
+        0.5,
+        0.15,
+        "patients",
+        "Trust the patient brings from earlier care (transference); sets the starting bond.",
+        "Freud 1912",
+    ),
+    *_trait(
+        "structural_share",
+        "Structural share of the problem",
+        0.5,
+        0.2,
+        "patients",
+        "How much of the problem is structural (responds to exercise dose) rather than"
+        " psychosocial (responds to the biopsychosocial approach).",
+        "Engel 1977",
+    ),
+    *_trait(
+        "pain",
+        "Baseline pain",
+        55.0,
+        15.0,
+        "patients",
+        "Pain intensity at the start of the episode on a 0–100 mm visual analogue scale.",
+        "Fuentes et al. 2014",
+        unit="mm",
+        high=100.0,
+        sd_high=50.0,
+    ),
+    *_trait(
+        "disability",
+        "Baseline disability",
+        40.0,
+        12.0,
+        "patients",
+        "Disability at the start of the episode, 0–100 (e.g. Oswestry index).",
+        "Ferreira et al. 2013",
+        unit="0–100",
+        high=100.0,
+        sd_high=50.0,
+    ),
+    # --- treatment ------------------------------------------------------------
+    Parameter(
+        "device",
+        "none",
+        "treatment",
+        "Electrophysical device",
+        "A device used in each session: 'active' adds its specific pain relief; 'sham' is"
+        " applied but switched off and, like 'none', adds nothing specific (the context"
+        " of the session still works).",
+        kind=Kind.CHOICE,
+        choices=("none", "sham", "active"),
+        reference="Fuentes et al. 2014",
+    ),
+    Parameter(
+        "device_relief",
+        0.15,
+        "treatment",
+        "Specific relief of an active device",
+        "Share of the current pain an active device relieves immediately.",
+        low=0.0,
+        high=1.0,
+        unit="share of pain",
+        reference="Fuentes et al. 2014",
+    ),
+    Parameter(
+        "ritual_relief",
+        0.12,
+        "treatment",
+        "Relief from the session itself",
+        "Share of the current pain relieved immediately by any session (attention,"
+        " ritual, regression to the mean), whatever the alliance.",
+        low=0.0,
+        high=1.0,
+        unit="share of pain",
+        reference="Fuentes et al. 2014",
+    ),
+    Parameter(
+        "contextual_relief",
+        0.35,
+        "treatment",
+        "Contextual relief at full alliance",
+        "Extra share of the current pain relieved immediately when the alliance is"
+        " complete; grows with the alliance and the patient's expectations.",
+        low=0.0,
+        high=1.0,
+        unit="share of pain",
+        reference="Fuentes et al. 2014; Testa & Rossettini 2016",
+    ),
+    Parameter(
+        "relief_retention",
+        0.12,
+        "treatment",
+        "Retained share of immediate relief",
+        "Share of a session's immediate pain relief that is still there at the next"
+        " session; the rest fades.",
+        low=0.0,
+        high=1.0,
+        unit="share",
+    ),
+    Parameter(
+        "exercise_effect",
+        0.06,
+        "treatment",
+        "Effect of home exercise",
+        "Share of disability (and, halved, of pain) removed per week of full home-exercise"
+        " adherence, for a fully structural problem.",
+        low=0.0,
+        high=0.5,
+        unit="per week",
+        reference="Hayden et al. 2005",
+    ),
+    Parameter(
+        "bps_effect",
+        0.15,
+        "treatment",
+        "Effect of the biopsychosocial approach",
+        "Share of psychosocial load a fully biopsychosocial, attentive therapist with a"
+        " full bond addresses per attended session.",
+        low=0.0,
+        high=1.0,
+        unit="per session",
+        reference="Mead & Bower 2000; Vlaeyen & Linton 2000",
+    ),
+    Parameter(
+        "natural_recovery",
+        0.01,
+        "treatment",
+        "Natural recovery",
+        "Share of pain and disability that resolves each week without treatment.",
+        low=0.0,
+        high=0.2,
+        unit="per week",
+    ),
+    # --- alliance dynamics ------------------------------------------------------
+    Parameter(
+        "alliance_rate",
+        0.35,
+        "alliance",
+        "Alliance change rate",
+        "How far goal agreement, task agreement and bond move toward their targets at"
+        " each attended session.",
+        low=0.0,
+        high=1.0,
+        unit="per session",
+        reference="Horvath & Greenberg 1989",
+    ),
+    Parameter(
+        "alliance_noise_sd",
+        0.03,
+        "alliance",
+        "Alliance noise",
+        "Session-to-session random variation of each alliance component.",
+        low=0.0,
+        high=0.3,
+        unit="0–1",
+    ),
+    Parameter(
+        "rupture_risk",
+        0.3,
+        "alliance",
+        "Rupture risk at full misfit",
+        "Probability of an alliance rupture in a session where the therapist's style is"
+        " the opposite of the involvement the patient wants (scaled by the misfit and"
+        " softened by empathy).",
+        low=0.0,
+        high=1.0,
+        unit="probability",
+        reference="Safran & Muran 2000",
+    ),
+    Parameter(
+        "rupture_size",
+        0.15,
+        "alliance",
+        "Rupture size",
+        "How much bond and task agreement fall in a rupture (an empathic therapist"
+        " repairs part of it).",
+        low=0.0,
+        high=0.5,
+        unit="0–1",
+        reference="Safran & Muran 2000",
+    ),
+    Parameter(
+        "self_efficacy_rate",
+        0.15,
+        "alliance",
+        "Self-efficacy change rate",
+        "How fast self-efficacy responds to mastery, persuasion and autonomy each"
+        " attended session.",
+        low=0.0,
+        high=1.0,
+        unit="per session",
+        reference="Bandura 1977",
+    ),
+    Parameter(
+        "p_attend_typical",
+        0.85,
+        "alliance",
+        "Typical attendance probability",
+        "Probability that a patient with average alliance and self-efficacy and no"
+        " progress attends a session.",
+        low=0.01,
+        high=0.999,
+        unit="probability",
+    ),
+    Parameter(
+        "p_dropout_typical",
+        0.02,
+        "alliance",
+        "Typical dropout hazard",
+        "Probability per session that a patient with average alliance and self-efficacy"
+        " and no progress drops out of care.",
+        low=0.0,
+        high=0.5,
+        unit="probability",
+    ),
+    Parameter(
+        "adherence_typical",
+        0.6,
+        "alliance",
+        "Typical home-exercise adherence",
+        "Expected share of the home programme done by a patient with average"
+        " self-efficacy and collaborative alliance.",
+        low=0.01,
+        high=0.99,
+        unit="share",
+        reference="Burns & Evon 2007",
+    ),
+    # --- measurement ----------------------------------------------------------------
+    Parameter(
+        "measurement_sessions",
+        "2,last",
+        "measurement",
+        "Questionnaire sessions",
+        "Sessions at which patients and therapists fill in the alliance questionnaires.",
+        kind=Kind.SESSIONS,
+        reference="Ferreira et al. 2013",
+    ),
+    Parameter(
+        "patient_rating_bias",
+        0.2,
+        "measurement",
+        "Patient rating bias",
+        "How much more favourably patients rate the alliance than it is (positive bias"
+        " produces the ceiling effect).",
+        low=-0.5,
+        high=0.5,
+        unit="0–1",
+        reference="Hall et al. 2011; Hatcher & Gillaspy 2006",
+    ),
+    Parameter(
+        "therapist_rating_bias",
+        0.0,
+        "measurement",
+        "Therapist rating bias",
+        "How much more favourably therapists rate the alliance than it is.",
+        low=-0.5,
+        high=0.5,
+        unit="0–1",
+        reference="Bachelor 2013",
+    ),
+    Parameter(
+        "rater_leniency_sd",
+        0.08,
+        "measurement",
+        "Rater leniency spread",
+        "Spread of each rater's personal leniency (some raters score everything higher).",
+        low=0.0,
+        high=0.5,
+        unit="0–1",
+    ),
+    Parameter(
+        "item_noise_sd",
+        0.1,
+        "measurement",
+        "Item noise",
+        "Random error of each questionnaire item response.",
+        low=0.0,
+        high=0.5,
+        unit="0–1",
+    ),
+    # --- clinic and protocol ----------------------------------------------------------
+    Parameter(
+        "n_sessions",
+        10,
+        "clinic",
+        "Sessions per episode",
+        "Scheduled treatment sessions (about one a week).",
+        kind=Kind.INT,
+        low=1,
+        high=52,
+        unit="sessions",
+        reference="Ferreira et al. 2013",
+    ),
+    Parameter(
+        "assignment",
+        "random",
+        "clinic",
+        "Patient assignment",
+        "'random' shares patients out at random; 'match' gives the patients who want"
+        " the most involvement to the therapists who share the most power.",
+        kind=Kind.CHOICE,
+        choices=("random", "match"),
+    ),
+]
+
+SCHEMA: dict[str, Parameter] = {p.name: p for p in _PARAMETERS}
+"""Every parameter by name, in declaration (and display) order."""
+
+for _p in _PARAMETERS:  # the schema must hold its own defaults
+    _p.validate(_p.default)
+assert all(p.group in GROUPS for p in _PARAMETERS)
+
+
+def unknown_name_error(name: str, where: str = "") -> ParameterError:
+    """The error for a name that is not a parameter, with a suggestion."""
+    close = difflib.get_close_matches(name, SCHEMA, n=1)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    place = f" in {where}" if where else ""
+    return ParameterError(
+        f"unknown parameter {name!r}{place}{hint}; `alliance-sim params` lists them all"
+    )
+
+
+def parse_value(name: str, text: str) -> ParamValue:
+    """Parse a command-line string into a valid value for parameter ``name``.
+
+    Raises:
+        ParameterError: for an unknown name or a value that is not allowed.
+    """
+    if name not in SCHEMA:
+        raise unknown_name_error(name)
+    spec = SCHEMA[name]
+    text = text.strip()
+    value: Any = text
+    if spec.kind in (Kind.FLOAT, Kind.INT):
+        try:
+            value = (
+                int(text) if spec.kind is Kind.INT and text.lstrip("+-").isdigit() else float(text)
+            )
+        except ValueError:
+            raise spec._error(text, "is not a number") from None
+    return spec.validate(value)
+
+
+@dataclass(frozen=True)
+class Params(Mapping[str, ParamValue]):
+    """A complete, validated set of parameter values (immutable).
+
+    Build one with ``Params()`` for the defaults or ``Params(empathy_mean=0.3)``;
+    read values as attributes (``params.empathy_mean``) or by key.
+    ``params.replace(...)`` returns a validated copy with some values changed.
+
+    Raises:
+        ParameterError: for an unknown name, a wrong type, NaN or a value out of range.
+    """
+
+    _values: dict[str, ParamValue] = field(repr=False)
+
+    def __init__(self, values: Mapping[str, Any] | None = None, /, **overrides: Any) -> None:
+        """Validate ``values`` and ``overrides`` on top of the defaults."""
+        merged: dict[str, Any] = {}
+        for source in (values or {}, overrides):
+            for name, value in source.items():
+                if name not in SCHEMA:
+                    raise unknown_name_error(name)
+                merged[name] = SCHEMA[name].validate(value)
+        full = {name: merged.get(name, p.default) for name, p in SCHEMA.items()}
+        _check_together(full)
+        object.__setattr__(self, "_values", full)
+
+    def __getattr__(self, name: str) -> ParamValue:
+        """Read a parameter as an attribute."""
+        try:
+            return self.__dict__["_values"][name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def __getitem__(self, name: str) -> ParamValue:
+        """Read a parameter by name."""
+        return self._values[name]
+
+    def __iter__(self) -> Iterator[str]:
+        """Iterate over parameter names in schema order."""
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        """The number of parameters."""
+        return len(self._values)
+
+    def __repr__(self) -> str:
+        """Show only the values that differ from the defaults."""
+        changed = ", ".join(f"{k}={v!r}" for k, v in self.changed().items())
+        return f"Params({changed})"
+
+    def __hash__(self) -> int:
+        """Hash by value, so equal parameter sets hash alike."""
+        return hash(tuple(self._values.items()))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickle by value (for process pools)."""
+        return (Params, (dict(self._values),))
+
+    def replace(self, **changes: Any) -> Params:
+        """Return a validated copy with ``changes`` applied."""
+        return Params(self._values, **changes)
+
+    def changed(self) -> dict[str, ParamValue]:
+        """The values that differ from the schema's defaults."""
+        return {k: v for k, v in self._values.items() if v != SCHEMA[k].default}
+
+    def to_dict(self) -> dict[str, ParamValue]:
+        """All values as a plain dict."""
+        return dict(self._values)
+
+
+def _check_together(values: Mapping[str, Any]) -> None:
+    """Checks that involve more than one parameter."""
+    n = int(values["n_sessions"])
+    for part in _parse_sessions(str(values["measurement_sessions"]), ParameterError):
+        if part != "last" and int(part) > n:
+            raise ParameterError(
+                f"measurement_sessions = {values['measurement_sessions']!r} names session"
+                f" {part}, but n_sessions is {n}: allowed are sessions 1 to {n} or 'last'"
+            )
+
+
+def measurement_schedule(params: Params) -> frozenset[int]:
+    """The sessions at which questionnaires are taken ('last' resolved)."""
+    n = int(params.n_sessions)
+    parts = _parse_sessions(str(params.measurement_sessions), ParameterError)
+    return frozenset(n if p == "last" else int(p) for p in parts)

@@ -1,0 +1,58 @@
+"""Small numeric helpers that work the same on Python floats and numpy arrays.
+
+The agent engine calls the rules with one patient's floats, the cohort engine
+with arrays of many patients; these helpers take the fast path for floats and
+the vectorised path for arrays, and give the same values either way.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from alliance_sim.rules.types import Number
+
+__all__ = ["clip", "clip01", "logit", "rint", "sigmoid", "where"]
+
+
+def clip(x: Number, low: float, high: float) -> Number:
+    """Limit ``x`` to ``[low, high]``."""
+    if isinstance(x, np.ndarray):
+        return np.clip(x, low, high)
+    return min(max(x, low), high)
+
+
+def clip01(x: Number) -> Number:
+    """Limit ``x`` to ``[0, 1]``."""
+    return clip(x, 0.0, 1.0)
+
+
+def sigmoid(x: Number) -> Number:
+    """The logistic function, written with tanh so that ±inf are safe."""
+    if isinstance(x, np.ndarray):
+        return 0.5 * (1.0 + np.tanh(0.5 * x))
+    return 0.5 * (1.0 + math.tanh(0.5 * x))
+
+
+def logit(p: float) -> float:
+    """The inverse of :func:`sigmoid` for a scalar probability (0 → -inf, 1 → inf)."""
+    if p <= 0.0:
+        return -math.inf
+    if p >= 1.0:
+        return math.inf
+    return math.log(p / (1.0 - p))
+
+
+def where(condition: object, if_true: Number, if_false: Number) -> Number:
+    """``if_true`` where ``condition`` holds, else ``if_false`` (elementwise for arrays)."""
+    if isinstance(condition, np.ndarray):
+        return np.where(condition, if_true, if_false)
+    return if_true if condition else if_false
+
+
+def rint(x: Number) -> Number:
+    """Round to the nearest whole number, halves to even (as ``np.rint``)."""
+    if isinstance(x, np.ndarray):
+        return np.rint(x)
+    return float(round(x))
