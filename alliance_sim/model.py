@@ -13,6 +13,7 @@ from mesa import DataCollector, Model
 
 from alliance_sim.agents import Patient, Physiotherapist
 from alliance_sim.draws import draw_questionnaires, draw_session
+from alliance_sim.errors import ParameterError
 from alliance_sim.params import Params, measurement_schedule
 from alliance_sim.population import THERAPIST_TRAITS, draw_population
 from alliance_sim.reporters import MODEL_REPORTERS, PATIENT_REPORTERS
@@ -48,8 +49,6 @@ class ClinicModel(Model):
     def __init__(self, params: Params | None = None, seed: int = 0) -> None:
         """Create the clinic, its therapists and patients, and the data collector."""
         if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
-            from alliance_sim.errors import ParameterError
-
             raise ParameterError(f"seed = {seed!r} is not allowed: a whole number ≥ 0")
         super().__init__(rng=int(seed))
         self.params = params if params is not None else Params()

@@ -691,8 +691,9 @@ assert all(p.group in GROUPS for p in _PARAMETERS)
 
 def unknown_name_error(name: str, where: str = "") -> ParameterError:
     """The error for a name that is not a parameter, with a suggestion."""
-    close = difflib.get_close_matches(name, SCHEMA, n=1)
-    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    close = difflib.get_close_matches(name, SCHEMA, n=3, cutoff=0.6)
+    close += [n for n in SCHEMA if n.startswith(name + "_") and n not in close]
+    hint = f" (did you mean {' or '.join(repr(c) for c in close[:3])}?)" if close else ""
     place = f" in {where}" if where else ""
     return ParameterError(
         f"unknown parameter {name!r}{place}{hint}; `alliance-sim params` lists them all"

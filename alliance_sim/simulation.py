@@ -68,12 +68,22 @@ def check_seed(seed: object) -> int:
     return int(seed)
 
 
-def run_clinic(params: Params | None = None, seed: int = 0) -> ClinicRun:
-    """Run one episode of care with the agent engine and return its tidy tables."""
+def run_clinic(
+    params: Params | None = None,
+    seed: int = 0,
+    progress: Callable[[int], None] | None = None,
+) -> ClinicRun:
+    """Run one episode of care with the agent engine and return its tidy tables.
+
+    ``progress(1)`` is called after each session, if given.
+    """
     params = params if params is not None else Params()
     model = ClinicModel(params, check_seed(seed))
     try:
-        model.run()
+        while model.running:
+            model.step()
+            if progress is not None:
+                progress(1)
         sessions = sessions_table(model)
         patients = patients_table(sessions, model.population)
         clinic = model.datacollector.get_model_vars_dataframe()
