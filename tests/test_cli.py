@@ -1,0 +1,203 @@
+"""The command line: each subcommand's output, files, JSON and errors (exit code 2, no traceback)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from alliance_sim.cli import main
+from alliance_sim.params import SCHEMA
+from alliance_sim.scenarios import builtin_scenarios
+
+SMALL = ["--set", "n_patients=30"]
+
+
+def run_cli(capsys, *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_params_lists_every_parameter_with_default_range_and_reference(capsys):
+    code, out, _ = run_cli(capsys, "params")
+    assert code == 0
+    for name, spec in SCHEMA.items():
+        assert f"  {name}  (default {spec.default}" in out
+    assert "Reference: Mead & Bower 2000" in out
+
+
+def test_params_json_has_one_object_per_parameter(capsys):
+    code, out, _ = run_cli(capsys, "params", "--json")
+    data = json.loads(out)
+    assert code == 0
+    assert [row["name"] for row in data] == list(SCHEMA)
+    empathy = next(row for row in data if row["name"] == "empathy_mean")
+    assert (empathy["low"], empathy["high"], empathy["default"]) == (0.0, 1.0, SCHEMA["empathy_mean"].default)
+
+
+def test_params_group_filter_shows_only_that_group(capsys):
+    _, out, _ = run_cli(capsys, "params", "--group", "clinic")
+    assert "n_sessions" in out
+    assert "empathy_mean" not in out
+
+
+def test_scenarios_lists_each_builtin_with_its_description(capsys):
+    code, out, _ = run_cli(capsys, "scenarios")
+    assert code == 0
+    for scenario in builtin_scenarios().values():
+        assert scenario.name in out
+        assert scenario.description in out
+
+
+def test_run_writes_tidy_parquet_tables_that_open_in_pandas(capsys, tmp_path):
+    out_path = tmp_path / "run.parquet"
+    code, out, _ = run_cli(capsys, "run", "shared-power", "--set", "empathy_mean=0.3", "--seed", "7", *SMALL, "--out", str(out_path))
+    assert code == 0
+    sessions = pd.read_parquet(out_path)
+    patients = pd.read_parquet(tmp_path / "run_patients.parquet")
+    summary = pd.read_parquet(tmp_path / "run_summary.parquet")
+    questionnaires = pd.read_parquet(tmp_path / "run_questionnaires.parquet")
+    assert len(sessions) == 30 * SCHEMA["n_sessions"].default
+    assert len(patients) == 30
+    assert len(summary) == 1 and summary.loc[0, "scenario"] == "shared-power" and summary.loc[0, "seed"] == 7
+    assert set(questionnaires["answer"]) <= {1, 2, 3, 4, 5, 6, 7}
+    assert "wrote sessions" in out
+
+
+def test_run_csv_has_the_same_sessions_table_as_parquet(capsys, tmp_path):
+    run_cli(capsys, "run", "default", *SMALL, "--out", str(tmp_path / "a.parquet"), "--quiet")
+    run_cli(capsys, "run", "default", *SMALL, "--out", str(tmp_path / "a.csv"), "--quiet")
+    parquet = pd.read_parquet(tmp_path / "a.parquet")
+    csv = pd.read_csv(tmp_path / "a.csv")
+    pd.testing.assert_frame_equal(parquet, csv, check_dtype=False)
+
+
+def test_run_json_reports_summary_and_changed_parameters(capsys):
+    code, out, _ = run_cli(capsys, "run", "low-empathy", "--seed", "3", *SMALL, "--json")
+    data = json.loads(out)
+    assert code == 0
+    assert data["scenario"] == "low-empathy" and data["seed"] == 3
+    assert data["parameters"] == {"empathy_mean": 0.3, "n_patients": 30}
+    assert 0.0 <= data["summary"]["adherence"] <= 1.0
+
+
+def test_run_same_seed_gives_the_same_json_and_other_seed_differs(capsys):
+    _, first, _ = run_cli(capsys, "run", "default", "--seed", "5", *SMALL, "--json")
+    _, again, _ = run_cli(capsys, "run", "default", "--seed", "5", *SMALL, "--json")
+    _, other, _ = run_cli(capsys, "run", "default", "--seed", "6", *SMALL, "--json")
+    assert first == again
+    assert json.loads(first)["summary"] != json.loads(other)["summary"]
+
+
+def test_run_saves_a_figure(capsys, tmp_path):
+    code, _, _ = run_cli(capsys, "run", "default", *SMALL, "--figure", str(tmp_path / "run.png"), "--quiet")
+    assert code == 0
+    assert (tmp_path / "run.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_compare_json_has_outcomes_with_paired_differences(capsys, tmp_path):
+    code, out, _ = run_cli(
+        capsys, "compare", "paternalistic", "shared-power", "--replicates", "4", *SMALL, "--json",
+        "--figure", str(tmp_path / "c.png"),
+    )
+    data = json.loads(out)
+    assert code == 0
+    metrics = {row["metric"]: row for row in data["outcomes"]}
+    for name in ("goal_agreement", "task_agreement", "bond", "alliance", "adherence", "attendance", "dropout",
+                 "pain_mm", "disability", "gpe", "wai_patient", "wai_therapist"):
+        row = metrics[name]
+        assert set(row) >= {"metric", "mean_a", "mean_b", "diff", "ci_low", "ci_high"}
+        assert row["diff"] == pytest.approx(row["mean_b"] - row["mean_a"])
+        assert row["ci_low"] <= row["diff"] <= row["ci_high"]
+    assert metrics["goal_agreement"]["diff"] > 0
+    assert (tmp_path / "c.png").exists()
+
+
+def test_compare_prints_a_table_and_saves_the_figure(capsys, tmp_path):
+    figure = tmp_path / "compare.png"
+    code, out, _ = run_cli(capsys, "compare", "paternalistic", "shared-power", "--replicates", "3", *SMALL,
+                           "--figure", str(figure), "--quiet")
+    assert code == 0
+    assert "Goal agreement" in out and "95% CI" in out and "B − A" in out
+    assert figure.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_compare_set_a_changes_only_clinic_a(capsys):
+    _, out, _ = run_cli(capsys, "compare", "default", "default", "--replicates", "2", *SMALL,
+                        "--set-a", "empathy_mean=0.2", "--json", "--no-figure")
+    data = json.loads(out)
+    assert data["a"]["parameters"]["empathy_mean"] == 0.2
+    assert "empathy_mean" not in data["b"]["parameters"]
+    bond = next(row for row in data["outcomes"] if row["metric"] == "bond")
+    assert bond["diff"] > 0
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["run", "default", "--set", "empathy=0.3"], "unknown parameter 'empathy'"),
+        (["run", "default", "--set", "empathy_mean=1.5"], "empathy_mean = 1.5 is out of range: allowed is a number from 0 to 1"),
+        (["run", "default", "--set", "empathy_mean=nan"], "empathy_mean = nan is not a number"),
+        (["run", "default", "--set", "n_patients=abc"], "n_patients = 'abc' is not a number"),
+        (["run", "default", "--set", "n_patients=2.5"], "n_patients = 2.5 is not a whole number"),
+        (["run", "default", "--set", "assignment=best"], "assignment = 'best' is not allowed: allowed is one of 'random', 'match'"),
+        (["run", "default", "--set", "empathy_mean"], "expected NAME=VALUE"),
+        (["run", "no-such-scenario"], "unknown scenario 'no-such-scenario'"),
+        (["run", "missing.toml"], "missing.toml: no such scenario file"),
+        (["run", "default", "--out", "run.xlsx"], "unsupported file type '.xlsx'"),
+        (["run", "default", "--out", "no/such/folder/run.parquet"], "does not exist"),
+        (["compare", "default", "shared-power", "--metrics", "happiness"], "unknown metric 'happiness'"),
+        (["compare", "default", "shared-power", "--figure", "out.gif"], "unsupported file type"),
+    ],
+)
+def test_user_mistakes_exit_2_with_a_one_line_message(capsys, tmp_path, monkeypatch, args, message):
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run_cli(capsys, *args)
+    assert code == 2
+    assert message in err
+    assert "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
+    assert list(tmp_path.iterdir()) == []  # nothing written
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["run", "default", "--seed", "-1"],
+        ["run", "default", "--seed", "x"],
+        ["compare", "a"],
+        ["compare", "default", "shared-power", "--replicates", "1"],
+        ["frobnicate"],
+    ],
+)
+def test_bad_options_exit_2_with_usage_hint(capsys, args):
+    with pytest.raises(SystemExit) as exit_info:
+        main(args)
+    _, err = capsys.readouterr()
+    assert exit_info.value.code == 2
+    assert "error:" in err and "--help" in err
+
+
+def test_bad_scenario_file_is_reported_with_file_key_and_reason(capsys, tmp_path):
+    path = tmp_path / "mine.toml"
+    path.write_text('name = "mine"\n[parameters]\nn_sessions = 80\n')
+    code, _, err = run_cli(capsys, "run", str(path))
+    assert code == 2
+    assert f"{path}: parameters.n_sessions: n_sessions = 80 is out of range: allowed is an integer from 1 to 52" in err
+
+
+def test_every_subcommand_help_shows_examples():
+    for command in ("run", "compare"):
+        result = subprocess.run([sys.executable, "-m", "alliance_sim", command, "--help"],
+                                capture_output=True, text=True, check=True)
+        assert "examples:" in result.stdout
+        assert f"alliance-sim {command}" in result.stdout
+
+
+def test_console_script_runs_outside_python(tmp_path):
+    result = subprocess.run(["alliance-sim", "scenarios"], capture_output=True, text=True, cwd=tmp_path, check=True)
+    assert "shared-power" in result.stdout
