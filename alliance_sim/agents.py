@@ -178,6 +178,11 @@ class Patient(Agent):
         self.gpe = NAN
         self._clear_scores()
 
+    @property
+    def session(self) -> int:
+        """The current session number (the model's)."""
+        return self.model.session
+
     # --- derived views of the alliance ------------------------------------------
     @property
     def collaborative(self) -> float:

@@ -110,6 +110,7 @@ MODEL_REPORTERS: dict[str, Callable[[ClinicModel], float]] = {
 PATIENT_REPORTERS: dict[str, str] = {
     name: name
     for name in (
+        "session",
         "patient_id",
         "therapist_id",
         "attended",

@@ -51,8 +51,9 @@ class ClinicRun:
 
 def sessions_table(model: ClinicModel) -> pd.DataFrame:
     """The data collector's patient records as a tidy table (one row per patient per session)."""
-    frame = model.datacollector.get_agenttype_vars_dataframe(Patient).reset_index()
-    frame = frame.rename(columns={"Step": "session"}).drop(columns=["AgentID"])
+    # The index (step or time, agent id) differs between Mesa versions; the
+    # reporters carry session and patient_id themselves.
+    frame = model.datacollector.get_agenttype_vars_dataframe(Patient).reset_index(drop=True)
     frame = frame.sort_values(["session", "patient_id"], kind="stable").reset_index(drop=True)
     return frame.astype({"attended": bool, "dropped_out": bool, "ruptured": bool})
 
