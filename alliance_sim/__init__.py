@@ -21,7 +21,13 @@ from alliance_sim.metrics import METRICS
 from alliance_sim.model import PHASES, ClinicModel
 from alliance_sim.params import SCHEMA, Params
 from alliance_sim.scenarios import Scenario, builtin_scenarios, load_scenario
-from alliance_sim.simulation import ClinicRun, Replicates, replicate_seeds, run_clinic, run_replicates
+from alliance_sim.simulation import (
+    ClinicRun,
+    Replicates,
+    replicate_seeds,
+    run_clinic,
+    run_replicates,
+)
 
 __version__ = "0.1.0"
 

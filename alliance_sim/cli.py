@@ -20,7 +20,7 @@ from alliance_sim import __version__
 from alliance_sim.errors import AllianceSimError
 from alliance_sim.io import check_output_path, write_tables
 from alliance_sim.metrics import COMPARE_METRICS, METRICS
-from alliance_sim.params import GROUPS, SCHEMA, Kind, Params, parse_value
+from alliance_sim.params import GROUPS, SCHEMA, Kind, parse_value
 from alliance_sim.scenarios import builtin_scenarios, load_scenario
 
 __all__ = ["main"]
@@ -90,7 +90,9 @@ def _parse_sets(items: Sequence[str], flag: str) -> dict[str, Any]:
     for item in items:
         name, sep, value = item.partition("=")
         if not sep or not name.strip():
-            raise AllianceSimError(f"{flag} {item!r}: expected NAME=VALUE, e.g. {flag} empathy_mean=0.3")
+            raise AllianceSimError(
+                f"{flag} {item!r}: expected NAME=VALUE, e.g. {flag} empathy_mean=0.3"
+            )
         out[name.strip()] = parse_value(name.strip(), value)
     return out
 
@@ -133,10 +135,14 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=RUN_EPILOG,
         formatter_class=_formatter,
     )
-    run.add_argument("scenario", help="a built-in scenario name (see 'alliance-sim scenarios') or a .toml file")
+    run.add_argument(
+        "scenario", help="a built-in scenario name (see 'alliance-sim scenarios') or a .toml file"
+    )
     _add_set_options(run, ("--set", ""))
     run.add_argument("--seed", type=_seed, default=0, help="random seed (default: 0)")
-    run.add_argument("--out", metavar="PATH", help="write tidy tables to PATH (.parquet or .csv) and beside it")
+    run.add_argument(
+        "--out", metavar="PATH", help="write tidy tables to PATH (.parquet or .csv) and beside it"
+    )
     run.add_argument("--figure", metavar="PNG", help="save a figure of the clinic over the episode")
     run.add_argument("--json", action="store_true", help="print the outcomes as JSON")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -148,20 +154,32 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=COMPARE_EPILOG,
         formatter_class=_formatter,
     )
-    compare.add_argument("scenario_a", metavar="A", help="the reference scenario (name or .toml file)")
+    compare.add_argument(
+        "scenario_a", metavar="A", help="the reference scenario (name or .toml file)"
+    )
     compare.add_argument("scenario_b", metavar="B", help="the scenario compared with it")
     _add_set_options(
-        compare, ("--set", "in both clinics"), ("--set-a", "in clinic A"), ("--set-b", "in clinic B")
+        compare,
+        ("--set", "in both clinics"),
+        ("--set-a", "in clinic A"),
+        ("--set-b", "in clinic B"),
     )
-    compare.add_argument("--replicates", type=_replicates, default=10, help="replicates per clinic (default: 10)")
-    compare.add_argument("--seed", type=_seed, default=0, help="random seed of the replicate seeds (default: 0)")
+    compare.add_argument(
+        "--replicates", type=_replicates, default=10, help="replicates per clinic (default: 10)"
+    )
+    compare.add_argument(
+        "--seed", type=_seed, default=0, help="random seed of the replicate seeds (default: 0)"
+    )
     compare.add_argument(
         "--metrics",
         default=",".join(COMPARE_METRICS),
         help="comma-separated metrics to compare, or 'all' (default: the main outcomes)",
     )
     compare.add_argument(
-        "--figure", metavar="PNG", default="compare.png", help="where to save the figure (default: compare.png)"
+        "--figure",
+        metavar="PNG",
+        default="compare.png",
+        help="where to save the figure (default: compare.png)",
     )
     compare.add_argument("--no-figure", action="store_true", help="do not save a figure")
     compare.add_argument("--json", action="store_true", help="print the comparison as JSON")
@@ -189,11 +207,18 @@ def build_parser() -> argparse.ArgumentParser:
 # --- helpers ---------------------------------------------------------------------
 
 
-def _progress_bar(total: int, description: str, quiet: bool) -> Any:
+def _progress_bar(total: int, description: str, unit: str, quiet: bool) -> Any:
+    """A progress bar on stderr; hidden when ``quiet`` or when stderr is not a terminal."""
     from tqdm import tqdm
 
-    return tqdm(total=total, desc=description, unit="run" if "run" in description else "session",
-                disable=quiet or None, leave=False, file=sys.stderr)
+    return tqdm(
+        total=total,
+        desc=description,
+        unit=unit,
+        disable=quiet or None,
+        leave=False,
+        file=sys.stderr,
+    )
 
 
 def _fmt(value: float, digits: int = 3) -> str:
@@ -220,12 +245,26 @@ def _print_json(data: Any) -> None:
     print(json.dumps(data, indent=2, default=_json_default, ensure_ascii=False))
 
 
-def _save_figure(fig: Any, path: str) -> Path:
+FIGURE_TYPES = (".png", ".svg", ".pdf")
+
+
+def _check_figure_path(path: str) -> Path:
+    """Check a --figure path before any work is done."""
     target = Path(path)
-    if target.suffix.lower() not in (".png", ".svg", ".pdf"):
-        raise AllianceSimError(f"--figure {path!r}: unsupported file type; allowed are .png, .svg, .pdf")
-    if not (target.parent if str(target.parent) else Path(".")).is_dir():
-        raise AllianceSimError(f"--figure {path!r}: the folder {str(target.parent)!r} does not exist")
+    if target.suffix.lower() not in FIGURE_TYPES:
+        raise AllianceSimError(
+            f"--figure {path!r}: unsupported file type; allowed are " + ", ".join(FIGURE_TYPES)
+        )
+    if not target.parent.is_dir():
+        raise AllianceSimError(
+            f"--figure {path!r}: the folder {str(target.parent)!r} does not exist"
+        )
+    return target
+
+
+def _save_figure(fig: Any, path: str) -> Path:
+    """Save ``fig`` to ``path`` under a temporary name first, then rename it."""
+    target = _check_figure_path(path)
     tmp = target.with_name(f".{target.name}.tmp{target.suffix}")
     try:
         fig.savefig(tmp, dpi=110)
@@ -246,7 +285,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     params = scenario.params(_parse_sets(args.set, "--set"))
     if args.out:
         check_output_path(args.out)
-    with _progress_bar(int(params.n_sessions), f"{scenario.name}: sessions", args.quiet or args.json) as bar:
+    if args.figure:
+        _check_figure_path(args.figure)
+    quiet = args.quiet or args.json
+    with _progress_bar(int(params.n_sessions), scenario.name, "session", quiet) as bar:
         run = run_clinic(params, args.seed, progress=bar.update)
     files: dict[str, Path] = {}
     if args.out:
@@ -265,7 +307,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.figure:
         from alliance_sim.plotting import run_figure
 
-        files["figure"] = _save_figure(run_figure(run, f"{scenario.name}, seed {args.seed}"), args.figure)
+        files["figure"] = _save_figure(
+            run_figure(run, f"{scenario.name}, seed {args.seed}"), args.figure
+        )
     if args.json:
         _print_json(
             {
@@ -277,8 +321,10 @@ def cmd_run(args: argparse.Namespace) -> int:
             }
         )
         return 0
-    print(f"{scenario.name} (seed {args.seed}): {params.n_patients} patients, "
-          f"{params.n_therapists} therapists, {params.n_sessions} sessions")
+    print(
+        f"{scenario.name} (seed {args.seed}): {params.n_patients} patients, "
+        f"{params.n_therapists} therapists, {params.n_sessions} sessions"
+    )
     if params.changed():
         print("changed parameters: " + ", ".join(f"{k}={v}" for k, v in params.changed().items()))
     print()
@@ -296,7 +342,9 @@ def _metrics(text: str) -> list[str]:
     names = [m.strip() for m in text.split(",") if m.strip()]
     for name in names:
         if name not in METRICS:
-            raise AllianceSimError(f"--metrics: unknown metric {name!r}; allowed are 'all' or {', '.join(METRICS)}")
+            raise AllianceSimError(
+                f"--metrics: unknown metric {name!r}; allowed are 'all' or {', '.join(METRICS)}"
+            )
     if not names:
         raise AllianceSimError("--metrics: no metric given")
     return names
@@ -316,12 +364,18 @@ def cmd_compare(args: argparse.Namespace) -> int:
     if label_a == label_b:
         label_a, label_b = f"A: {label_a}", f"B: {label_b}"
     if not args.no_figure:
-        _save_figure_check = Path(args.figure)
-        if _save_figure_check.suffix.lower() not in (".png", ".svg", ".pdf"):
-            raise AllianceSimError(f"--figure {args.figure!r}: unsupported file type; allowed are .png, .svg, .pdf")
-    with _progress_bar(2 * args.replicates, "clinic runs", args.quiet or args.json) as bar:
+        _check_figure_path(args.figure)
+    quiet = args.quiet or args.json
+    with _progress_bar(2 * args.replicates, "clinic runs", "run", quiet) as bar:
         result = compare(
-            params_a, params_b, args.replicates, args.seed, label_a, label_b, metrics, progress=bar.update
+            params_a,
+            params_b,
+            args.replicates,
+            args.seed,
+            label_a,
+            label_b,
+            metrics,
+            progress=bar.update,
         )
     figure = None
     if not args.no_figure:
@@ -340,8 +394,9 @@ def cmd_compare(args: argparse.Namespace) -> int:
                 "confidence": 0.95,
                 "outcomes": [
                     {k: _clean(v) for k, v in row.items()}
-                    for row in table[["metric", "label", "unit", "mean_a", "mean_b", "diff", "ci_low", "ci_high"]]
-                    .to_dict("records")
+                    for row in table[
+                        ["metric", "label", "unit", "mean_a", "mean_b", "diff", "ci_low", "ci_high"]
+                    ].to_dict("records")
                 ],
                 "figure": str(figure) if figure else None,
             }
@@ -351,8 +406,12 @@ def cmd_compare(args: argparse.Namespace) -> int:
     print(f"B = {scenario_b.name}: {scenario_b.description}")
     for tag, params in (("A", params_a), ("B", params_b)):
         if params.changed():
-            print(f"{tag} parameters: " + ", ".join(f"{k}={v}" for k, v in params.changed().items()))
-    print(f"{args.replicates} paired replicates, seed {args.seed}; difference = B − A with 95% CI\n")
+            print(
+                f"{tag} parameters: " + ", ".join(f"{k}={v}" for k, v in params.changed().items())
+            )
+    print(
+        f"{args.replicates} paired replicates, seed {args.seed}; difference = B − A with 95% CI\n"
+    )
     width = max(len(label) for label in table["label"])
     header = f"  {'outcome':<{width}}  {'A':>8}  {'B':>8}  {'B − A':>8}  {'95% CI':>20}  unit"
     print(header)
@@ -418,7 +477,10 @@ def cmd_scenarios(args: argparse.Namespace) -> int:
     scenarios = builtin_scenarios()
     if args.json:
         _print_json(
-            [{"name": s.name, "description": s.description, "parameters": dict(s.overrides)} for s in scenarios.values()]
+            [
+                {"name": s.name, "description": s.description, "parameters": dict(s.overrides)}
+                for s in scenarios.values()
+            ]
         )
         return 0
     width = max(len(name) for name in scenarios)
@@ -428,7 +490,12 @@ def cmd_scenarios(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"run": cmd_run, "compare": cmd_compare, "params": cmd_params, "scenarios": cmd_scenarios}
+COMMANDS = {
+    "run": cmd_run,
+    "compare": cmd_compare,
+    "params": cmd_params,
+    "scenarios": cmd_scenarios,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -571,7 +571,7 @@ _PARAMETERS: list[Parameter] = [
     ),
     Parameter(
         "p_attend_typical",
-        0.85,
+        0.83,
         "alliance",
         "Typical attendance probability",
         "Probability that a patient with average alliance and self-efficacy and no"
@@ -615,7 +615,7 @@ _PARAMETERS: list[Parameter] = [
     ),
     Parameter(
         "patient_rating_bias",
-        0.2,
+        0.25,
         "measurement",
         "Patient rating bias",
         "How much more favourably patients rate the alliance than it is (positive bias"

@@ -32,7 +32,9 @@ TIME_COURSE_PANELS: tuple[tuple[str, str], ...] = (
 """The clinic-level series shown over sessions, with their axis labels."""
 
 
-def _band(clinic: pd.DataFrame, column: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def _band(
+    clinic: pd.DataFrame, column: str
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Per session: mean over replicates and a 95% t interval."""
     grouped = clinic.groupby("session")[column]
     mean = grouped.mean()
@@ -73,7 +75,14 @@ def run_figure(run: ClinicRun, title: str = "") -> Figure:
     axes = fig.subplots(2, 4, sharex=True)
     clinic = run.clinic
     for ax, (column, label) in zip(axes.flat, TIME_COURSE_PANELS, strict=True):
-        ax.plot(clinic["session"], clinic[column], marker="o", markersize=3, color="tab:blue", label="clinic mean")
+        ax.plot(
+            clinic["session"],
+            clinic[column],
+            marker="o",
+            markersize=3,
+            color="tab:blue",
+            label="clinic mean",
+        )
         ax.set_title(label, fontsize=10)
         ax.set_ylabel(label.split(" (")[0], fontsize=9)
         ax.grid(alpha=0.3)

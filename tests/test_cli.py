@@ -36,7 +36,11 @@ def test_params_json_has_one_object_per_parameter(capsys):
     assert code == 0
     assert [row["name"] for row in data] == list(SCHEMA)
     empathy = next(row for row in data if row["name"] == "empathy_mean")
-    assert (empathy["low"], empathy["high"], empathy["default"]) == (0.0, 1.0, SCHEMA["empathy_mean"].default)
+    assert (empathy["low"], empathy["high"], empathy["default"]) == (
+        0.0,
+        1.0,
+        SCHEMA["empathy_mean"].default,
+    )
 
 
 def test_params_group_filter_shows_only_that_group(capsys):
@@ -55,7 +59,18 @@ def test_scenarios_lists_each_builtin_with_its_description(capsys):
 
 def test_run_writes_tidy_parquet_tables_that_open_in_pandas(capsys, tmp_path):
     out_path = tmp_path / "run.parquet"
-    code, out, _ = run_cli(capsys, "run", "shared-power", "--set", "empathy_mean=0.3", "--seed", "7", *SMALL, "--out", str(out_path))
+    code, out, _ = run_cli(
+        capsys,
+        "run",
+        "shared-power",
+        "--set",
+        "empathy_mean=0.3",
+        "--seed",
+        "7",
+        *SMALL,
+        "--out",
+        str(out_path),
+    )
     assert code == 0
     sessions = pd.read_parquet(out_path)
     patients = pd.read_parquet(tmp_path / "run_patients.parquet")
@@ -63,7 +78,11 @@ def test_run_writes_tidy_parquet_tables_that_open_in_pandas(capsys, tmp_path):
     questionnaires = pd.read_parquet(tmp_path / "run_questionnaires.parquet")
     assert len(sessions) == 30 * SCHEMA["n_sessions"].default
     assert len(patients) == 30
-    assert len(summary) == 1 and summary.loc[0, "scenario"] == "shared-power" and summary.loc[0, "seed"] == 7
+    assert (
+        len(summary) == 1
+        and summary.loc[0, "scenario"] == "shared-power"
+        and summary.loc[0, "seed"] == 7
+    )
     assert set(questionnaires["answer"]) <= {1, 2, 3, 4, 5, 6, 7}
     assert "wrote sessions" in out
 
@@ -94,21 +113,43 @@ def test_run_same_seed_gives_the_same_json_and_other_seed_differs(capsys):
 
 
 def test_run_saves_a_figure(capsys, tmp_path):
-    code, _, _ = run_cli(capsys, "run", "default", *SMALL, "--figure", str(tmp_path / "run.png"), "--quiet")
+    code, _, _ = run_cli(
+        capsys, "run", "default", *SMALL, "--figure", str(tmp_path / "run.png"), "--quiet"
+    )
     assert code == 0
     assert (tmp_path / "run.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_compare_json_has_outcomes_with_paired_differences(capsys, tmp_path):
     code, out, _ = run_cli(
-        capsys, "compare", "paternalistic", "shared-power", "--replicates", "4", *SMALL, "--json",
-        "--figure", str(tmp_path / "c.png"),
+        capsys,
+        "compare",
+        "paternalistic",
+        "shared-power",
+        "--replicates",
+        "4",
+        *SMALL,
+        "--json",
+        "--figure",
+        str(tmp_path / "c.png"),
     )
     data = json.loads(out)
     assert code == 0
     metrics = {row["metric"]: row for row in data["outcomes"]}
-    for name in ("goal_agreement", "task_agreement", "bond", "alliance", "adherence", "attendance", "dropout",
-                 "pain_mm", "disability", "gpe", "wai_patient", "wai_therapist"):
+    for name in (
+        "goal_agreement",
+        "task_agreement",
+        "bond",
+        "alliance",
+        "adherence",
+        "attendance",
+        "dropout",
+        "pain_mm",
+        "disability",
+        "gpe",
+        "wai_patient",
+        "wai_therapist",
+    ):
         row = metrics[name]
         assert set(row) >= {"metric", "mean_a", "mean_b", "diff", "ci_low", "ci_high"}
         assert row["diff"] == pytest.approx(row["mean_b"] - row["mean_a"])
@@ -119,16 +160,37 @@ def test_compare_json_has_outcomes_with_paired_differences(capsys, tmp_path):
 
 def test_compare_prints_a_table_and_saves_the_figure(capsys, tmp_path):
     figure = tmp_path / "compare.png"
-    code, out, _ = run_cli(capsys, "compare", "paternalistic", "shared-power", "--replicates", "3", *SMALL,
-                           "--figure", str(figure), "--quiet")
+    code, out, _ = run_cli(
+        capsys,
+        "compare",
+        "paternalistic",
+        "shared-power",
+        "--replicates",
+        "3",
+        *SMALL,
+        "--figure",
+        str(figure),
+        "--quiet",
+    )
     assert code == 0
     assert "Goal agreement" in out and "95% CI" in out and "B − A" in out
     assert figure.read_bytes()[:4] == b"\x89PNG"
 
 
 def test_compare_set_a_changes_only_clinic_a(capsys):
-    _, out, _ = run_cli(capsys, "compare", "default", "default", "--replicates", "2", *SMALL,
-                        "--set-a", "empathy_mean=0.2", "--json", "--no-figure")
+    _, out, _ = run_cli(
+        capsys,
+        "compare",
+        "default",
+        "default",
+        "--replicates",
+        "2",
+        *SMALL,
+        "--set-a",
+        "empathy_mean=0.2",
+        "--json",
+        "--no-figure",
+    )
     data = json.loads(out)
     assert data["a"]["parameters"]["empathy_mean"] == 0.2
     assert "empathy_mean" not in data["b"]["parameters"]
@@ -140,23 +202,32 @@ def test_compare_set_a_changes_only_clinic_a(capsys):
     ("args", "message"),
     [
         (["run", "default", "--set", "empathy=0.3"], "unknown parameter 'empathy'"),
-        (["run", "default", "--set", "empathy_mean=1.5"], "empathy_mean = 1.5 is out of range: allowed is a number from 0 to 1"),
+        (
+            ["run", "default", "--set", "empathy_mean=1.5"],
+            "empathy_mean = 1.5 is out of range: allowed is a number from 0 to 1",
+        ),
         (["run", "default", "--set", "empathy_mean=nan"], "empathy_mean = nan is not a number"),
         (["run", "default", "--set", "n_patients=abc"], "n_patients = 'abc' is not a number"),
         (["run", "default", "--set", "n_patients=2.5"], "n_patients = 2.5 is not a whole number"),
-        (["run", "default", "--set", "assignment=best"], "assignment = 'best' is not allowed: allowed is one of 'random', 'match'"),
+        (
+            ["run", "default", "--set", "assignment=best"],
+            "assignment = 'best' is not allowed: allowed is one of 'random', 'match'",
+        ),
         (["run", "default", "--set", "empathy_mean"], "expected NAME=VALUE"),
         (["run", "no-such-scenario"], "unknown scenario 'no-such-scenario'"),
         (["run", "missing.toml"], "missing.toml: no such scenario file"),
         (["run", "default", "--out", "run.xlsx"], "unsupported file type '.xlsx'"),
         (["run", "default", "--out", "no/such/folder/run.parquet"], "does not exist"),
-        (["compare", "default", "shared-power", "--metrics", "happiness"], "unknown metric 'happiness'"),
+        (
+            ["compare", "default", "shared-power", "--metrics", "happiness"],
+            "unknown metric 'happiness'",
+        ),
         (["compare", "default", "shared-power", "--figure", "out.gif"], "unsupported file type"),
     ],
 )
 def test_user_mistakes_exit_2_with_a_one_line_message(capsys, tmp_path, monkeypatch, args, message):
     monkeypatch.chdir(tmp_path)
-    code, out, err = run_cli(capsys, *args)
+    code, _out, err = run_cli(capsys, *args)
     assert code == 2
     assert message in err
     assert "Traceback" not in err
@@ -187,17 +258,26 @@ def test_bad_scenario_file_is_reported_with_file_key_and_reason(capsys, tmp_path
     path.write_text('name = "mine"\n[parameters]\nn_sessions = 80\n')
     code, _, err = run_cli(capsys, "run", str(path))
     assert code == 2
-    assert f"{path}: parameters.n_sessions: n_sessions = 80 is out of range: allowed is an integer from 1 to 52" in err
+    assert (
+        f"{path}: parameters.n_sessions: n_sessions = 80 is out of range: allowed is an integer from 1 to 52"
+        in err
+    )
 
 
 def test_every_subcommand_help_shows_examples():
     for command in ("run", "compare"):
-        result = subprocess.run([sys.executable, "-m", "alliance_sim", command, "--help"],
-                                capture_output=True, text=True, check=True)
+        result = subprocess.run(
+            [sys.executable, "-m", "alliance_sim", command, "--help"],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         assert "examples:" in result.stdout
         assert f"alliance-sim {command}" in result.stdout
 
 
 def test_console_script_runs_outside_python(tmp_path):
-    result = subprocess.run(["alliance-sim", "scenarios"], capture_output=True, text=True, cwd=tmp_path, check=True)
+    result = subprocess.run(
+        ["alliance-sim", "scenarios"], capture_output=True, text=True, cwd=tmp_path, check=True
+    )
     assert "shared-power" in result.stdout

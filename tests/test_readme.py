@@ -30,15 +30,26 @@ def commands() -> list[list[str]]:
 def test_readme_starts_with_the_install_and_test_commands():
     text = README.read_text(encoding="utf-8")
     first, second = blocks("bash")[:2]
-    assert first.strip() == "python3 -m pip install -e . && alliance-sim compare paternalistic shared-power"
+    assert (
+        first.strip()
+        == "python3 -m pip install -e . && alliance-sim compare paternalistic shared-power"
+    )
     assert second.strip() == 'python3 -m pip install -e ".[test]" && python3 -m pytest'
     assert text.index(first) < text.index("## WHAT IS IT?")
 
 
 def test_readme_has_the_info_tab_sections_in_order():
     text = README.read_text(encoding="utf-8")
-    sections = ["WHAT IS IT?", "HOW IT WORKS", "HOW TO USE IT", "THINGS TO NOTICE", "THINGS TO TRY",
-                "EXTENDING THE MODEL", "RELATED MODELS", "CREDITS AND REFERENCES"]
+    sections = [
+        "WHAT IS IT?",
+        "HOW IT WORKS",
+        "HOW TO USE IT",
+        "THINGS TO NOTICE",
+        "THINGS TO TRY",
+        "EXTENDING THE MODEL",
+        "RELATED MODELS",
+        "CREDITS AND REFERENCES",
+    ]
     positions = [text.index(f"## {s}") for s in sections]
     assert positions == sorted(positions)
 
@@ -72,8 +83,18 @@ def test_readme_error_example_is_the_real_message(tmp_path, capsys):
     assert documented.replace("anxious.toml", str(path)) in err
 
 
-@pytest.mark.parametrize("parameter", ["p_prefers_active", "responsiveness_mean", "self_efficacy_mean",
-                                       "power_sharing_mean", "learning_rate", "device", "caseload"])
+@pytest.mark.parametrize(
+    "parameter",
+    [
+        "p_prefers_active",
+        "responsiveness_mean",
+        "self_efficacy_mean",
+        "power_sharing_mean",
+        "learning_rate",
+        "device",
+        "caseload",
+    ],
+)
 def test_parameters_named_in_things_to_try_exist(parameter):
     from alliance_sim.params import SCHEMA
 
