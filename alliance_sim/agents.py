@@ -407,7 +407,7 @@ class Patient(Agent):
         )
         therapist_answers = answer_items(
             WAI_SR,
-            therapist_view(latent, self.therapist.empathy_in_use),
+            therapist_view(latent),
             float(params.therapist_rating_bias),
             self.therapist.leniency,
             sd * noise[n : 2 * n],

@@ -39,7 +39,11 @@ class Comparison:
 def difference_table(
     runs_a: pd.DataFrame, runs_b: pd.DataFrame, metrics: Sequence[str], confidence: float = 0.95
 ) -> pd.DataFrame:
-    """Per metric: the means of A and B and the paired difference B − A with a t interval."""
+    """Per metric: the means of A and B and the paired difference B − A with a t interval.
+
+    Only replicates where both clinics have a value are used, so
+    ``diff == mean_b − mean_a``.
+    """
     rows = []
     for metric in metrics:
         a = runs_a[metric].to_numpy(dtype=float)
@@ -59,8 +63,8 @@ def difference_table(
                 "metric": metric,
                 "label": METRICS[metric].label,
                 "unit": METRICS[metric].unit,
-                "mean_a": float(np.nanmean(a)) if ok.any() else float("nan"),
-                "mean_b": float(np.nanmean(b)) if ok.any() else float("nan"),
+                "mean_a": float(a[ok].mean()) if ok.any() else float("nan"),
+                "mean_b": float(b[ok].mean()) if ok.any() else float("nan"),
                 "diff": mean,
                 "ci_low": mean - half,
                 "ci_high": mean + half,

@@ -4,8 +4,9 @@ A study never sees the latent alliance; it sees questionnaire answers. Each
 item's answer is the rater's view of the latent component plus the rater's
 bias and personal leniency plus item noise, cut into the answer scale at
 ordered item thresholds. Patients rate favourably, so their answers pile up at
-the top of the scale (the ceiling effect); therapists rate from their own
-perspective, so their scores track the dyad's alliance less closely.
+the top of the scale (the ceiling effect); therapists see the patient's side only
+partly and rate every patient partly by their usual impression, so their
+scores follow each dyad's alliance less closely.
 
 Two instruments:
 
@@ -41,6 +42,7 @@ from alliance_sim.rules.types import Number
 
 __all__ = [
     "N_QUESTIONNAIRE_DRAWS",
+    "THERAPIST_ANCHOR",
     "THERAPIST_SELF_VIEW_WEIGHT",
     "WAI_SR",
     "WATOCI_9",
@@ -115,7 +117,10 @@ WATOCI_9 = Instrument(
 """A nine-item, unidimensional WATOCI-like form (1–7)."""
 
 THERAPIST_SELF_VIEW_WEIGHT = 0.4
-"""How much a therapist's rating reflects their view of themselves rather than the dyad."""
+"""How much a therapist's rating reflects their usual impression rather than this dyad."""
+
+THERAPIST_ANCHOR = 0.6
+"""A therapist's usual impression of how well their alliances go (0–1)."""
 
 N_QUESTIONNAIRE_DRAWS = 2 * WAI_SR.n_items + WATOCI_9.n_items
 """Normal draws per patient on a measured session: patient WAI-SR, therapist WAI-SR, WATOCI-9."""
@@ -135,18 +140,22 @@ def item_latents(instrument: Instrument, goal: Number, task: Number, bond: Numbe
     return comps[..., index]
 
 
-def therapist_view(latent: Array, self_view: Number) -> Array:
-    """What the therapist perceives: the dyad's latent alliance blended with their self-view.
+def therapist_view(latent: Array) -> Array:
+    """What the therapist perceives: the dyad's latent alliance pulled toward their usual impression.
 
-    ``(1 − w) × latent + w × self_view`` with ``w = 0.4``; ``self_view`` is
-    the therapist's own empathy in use. This is why patient ratings predict
-    outcome better than therapist ratings.
+    ``(1 − w) × latent + w × anchor`` with ``w = 0.4`` and ``anchor = 0.6``:
+    a therapist sees the patient's side of the relationship only partly and
+    rates every patient partly by how their sessions usually go. Their
+    scores therefore vary less between patients and follow each patient's
+    alliance less closely than the patient's own, which is why patient
+    ratings predict outcome better than therapist ratings.
 
     References:
-        Bachelor 2013; Horvath & Bedi 2002.
+        Bachelor 2013; Horvath, A. O., & Bedi, R. P. (2002). The alliance. In
+        Psychotherapy relationships that work.
     """
     w = THERAPIST_SELF_VIEW_WEIGHT
-    return (1.0 - w) * latent + w * np.asarray(self_view, dtype=float)[..., None]
+    return (1.0 - w) * latent + w * THERAPIST_ANCHOR
 
 
 def answer_items(

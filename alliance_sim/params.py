@@ -13,10 +13,13 @@ from __future__ import annotations
 
 import difflib
 import math
+import numbers
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
+
+import numpy as np
 
 from alliance_sim.errors import ParameterError
 
@@ -94,18 +97,18 @@ class Parameter:
                 raise self._error(value, "has the wrong type")
             _parse_sessions(value, lambda why: self._error(value, why))
             return ",".join(part.strip() for part in value.split(","))
-        if isinstance(value, bool) or not isinstance(value, int | float):
+        if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
             raise self._error(value, "has the wrong type")
-        if isinstance(value, float) and math.isnan(value):
+        if math.isnan(float(value)):
             raise self._error(value, "is not a number")
         if self.kind is Kind.INT:
-            if isinstance(value, float):
-                if not value.is_integer():
-                    raise self._error(value, "is not a whole number")
-                value = int(value)
+            if not isinstance(value, numbers.Integral) and not float(value).is_integer():
+                raise self._error(value, "is not a whole number")
+            value = int(value)
         else:
             value = float(value)
-        assert self.low is not None and self.high is not None
+        if self.low is None or self.high is None:
+            raise TypeError(f"numeric parameter {self.name} is declared without bounds")
         if not self.low <= value <= self.high:
             raise self._error(value, "is out of range")
         return value
@@ -130,7 +133,7 @@ def _parse_sessions(text: str, error: Any) -> list[int | str]:
     for part in parts:
         if part == "last":
             out.append(part)
-        elif part.isdigit() and int(part) >= 1:
+        elif part.isascii() and part.isdigit() and int(part) >= 1:
             out.append(int(part))
         else:
             raise error(f"contains {part!r}, which is neither a session number nor 'last'")
@@ -343,7 +346,7 @@ _PARAMETERS: list[Parameter] = [
     ),
     Parameter(
         "goal_spread",
-        0.6,
+        1.0,
         "patients",
         "Spread of patients' own goals",
         "How much patients' goal weights (pain relief, daily function, work/sport,"
@@ -377,7 +380,7 @@ _PARAMETERS: list[Parameter] = [
         "prior_trust",
         "Trust from prior care",
         0.5,
-        0.15,
+        0.2,
         "patients",
         "Trust the patient brings from earlier care (transference); sets the starting bond.",
         "Freud 1912",
@@ -512,7 +515,7 @@ _PARAMETERS: list[Parameter] = [
     # --- alliance dynamics ------------------------------------------------------
     Parameter(
         "alliance_rate",
-        0.35,
+        0.5,
         "alliance",
         "Alliance change rate",
         "How far goal agreement, task agreement and bond move toward their targets at"
@@ -609,13 +612,14 @@ _PARAMETERS: list[Parameter] = [
         "2,last",
         "measurement",
         "Questionnaire sessions",
-        "Sessions at which patients and therapists fill in the alliance questionnaires.",
+        "Sessions at which patients and therapists fill in the alliance questionnaires"
+        " ('last' = the last session; sessions after the last are skipped).",
         kind=Kind.SESSIONS,
         reference="Ferreira et al. 2013",
     ),
     Parameter(
         "patient_rating_bias",
-        0.25,
+        0.2,
         "measurement",
         "Patient rating bias",
         "How much more favourably patients rate the alliance than it is (positive bias"
@@ -638,7 +642,7 @@ _PARAMETERS: list[Parameter] = [
     ),
     Parameter(
         "rater_leniency_sd",
-        0.08,
+        0.05,
         "measurement",
         "Rater leniency spread",
         "Spread of each rater's personal leniency (some raters score everything higher).",
@@ -648,7 +652,7 @@ _PARAMETERS: list[Parameter] = [
     ),
     Parameter(
         "item_noise_sd",
-        0.1,
+        0.08,
         "measurement",
         "Item noise",
         "Random error of each questionnaire item response.",
@@ -686,7 +690,8 @@ SCHEMA: dict[str, Parameter] = {p.name: p for p in _PARAMETERS}
 
 for _p in _PARAMETERS:  # the schema must hold its own defaults
     _p.validate(_p.default)
-assert all(p.group in GROUPS for p in _PARAMETERS)
+    if _p.group not in GROUPS:
+        raise TypeError(f"parameter {_p.name} has an unknown group {_p.group!r}")
 
 
 def unknown_name_error(name: str, where: str = "") -> ParameterError:
@@ -744,7 +749,6 @@ class Params(Mapping[str, ParamValue]):
                     raise unknown_name_error(name)
                 merged[name] = SCHEMA[name].validate(value)
         full = {name: merged.get(name, p.default) for name, p in SCHEMA.items()}
-        _check_together(full)
         object.__setattr__(self, "_values", full)
 
     def __getattr__(self, name: str) -> ParamValue:
@@ -792,19 +796,12 @@ class Params(Mapping[str, ParamValue]):
         return dict(self._values)
 
 
-def _check_together(values: Mapping[str, Any]) -> None:
-    """Checks that involve more than one parameter."""
-    n = int(values["n_sessions"])
-    for part in _parse_sessions(str(values["measurement_sessions"]), ParameterError):
-        if part != "last" and int(part) > n:
-            raise ParameterError(
-                f"measurement_sessions = {values['measurement_sessions']!r} names session"
-                f" {part}, but n_sessions is {n}: allowed are sessions 1 to {n} or 'last'"
-            )
-
-
 def measurement_schedule(params: Params) -> frozenset[int]:
-    """The sessions at which questionnaires are taken ('last' resolved)."""
+    """The sessions at which questionnaires are taken ('last' resolved).
+
+    Sessions after the last session of the episode are skipped, so that the
+    default "2,last" also works for a one-session protocol.
+    """
     n = int(params.n_sessions)
     parts = _parse_sessions(str(params.measurement_sessions), ParameterError)
-    return frozenset(n if p == "last" else int(p) for p in parts)
+    return frozenset(s for s in (n if p == "last" else int(p) for p in parts) if s <= n)

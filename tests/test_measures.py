@@ -10,6 +10,7 @@ from hypothesis.extra import numpy as hnp
 
 from alliance_sim.measures import (
     N_QUESTIONNAIRE_DRAWS,
+    THERAPIST_ANCHOR,
     THERAPIST_SELF_VIEW_WEIGHT,
     WAI_SR,
     WATOCI_9,
@@ -86,12 +87,13 @@ def test_item_latents_work_for_many_dyads_at_once():
     np.testing.assert_allclose(latents[1], item_latents(WAI_SR, 0.2, 0.5, 0.9))
 
 
-def test_the_therapist_view_blends_the_latent_alliance_with_the_therapists_self_view():
-    latent = np.array([0.2, 0.6])
-    view = therapist_view(latent, 0.9)
+def test_the_therapist_view_pulls_the_latent_alliance_toward_the_therapists_usual_impression():
+    latent = np.array([0.2, 0.6, 0.9])
+    view = therapist_view(latent)
     w = THERAPIST_SELF_VIEW_WEIGHT
     assert 0 < w < 1
-    np.testing.assert_allclose(view, (1 - w) * latent + w * 0.9)
+    np.testing.assert_allclose(view, (1 - w) * latent + w * THERAPIST_ANCHOR)
+    assert np.ptp(view) < np.ptp(latent)
 
 
 # --- answers ---------------------------------------------------------------------------------
@@ -157,14 +159,13 @@ def test_therapist_scores_track_the_latent_alliance_less_closely_than_patient_sc
     rng = np.random.default_rng(3)
     n = 2000
     goal, task, bond = (rng.uniform(0.2, 0.9, n) for _ in range(3))
-    empathy_in_use = rng.uniform(0.2, 0.9, n)
     latent = item_latents(WAI_SR, goal, task, bond)
     patient = answer_items(
         WAI_SR, latent, 0.25, 0.08 * rng.standard_normal(n), 0.1 * rng.standard_normal((n, 12))
     )
     therapist = answer_items(
         WAI_SR,
-        therapist_view(latent, empathy_in_use),
+        therapist_view(latent),
         0.0,
         0.08 * rng.standard_normal(n),
         0.1 * rng.standard_normal((n, 12)),

@@ -243,18 +243,15 @@ def test_measurement_sessions_as_a_number_is_rejected_as_the_wrong_type():
         Params(measurement_sessions=2)
 
 
-def test_measurement_session_after_the_last_session_is_rejected_naming_both_values():
-    with pytest.raises(
-        ParameterError,
-        match=r"measurement_sessions = '12' names session 12, but n_sessions is 10: allowed are"
-        r" sessions 1 to 10 or 'last'",
-    ):
-        Params(measurement_sessions="12", n_sessions=10)
+def test_measurement_sessions_after_the_last_session_are_skipped():
+    params = Params(measurement_sessions="2,12,last", n_sessions=10)
+    assert measurement_schedule(params) == frozenset({2, 10})
 
 
-def test_shortening_the_episode_below_a_measured_session_is_rejected():
-    with pytest.raises(ParameterError, match=r"measurement_sessions = '2,last' names session 2"):
-        Params().replace(n_sessions=1)
+def test_a_one_session_episode_keeps_the_default_schedule_and_measures_the_last_session():
+    params = Params().replace(n_sessions=1)
+    assert params.measurement_sessions == "2,last"
+    assert measurement_schedule(params) == frozenset({1})
 
 
 def test_unicode_digits_in_measurement_sessions_raise_a_parameter_error():

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from alliance_sim.errors import ScenarioError
-from alliance_sim.params import SCHEMA, Params
+from alliance_sim.params import SCHEMA, Params, measurement_schedule
 from alliance_sim.scenarios import builtin_scenarios, load_scenario, parse_scenario
 
 BUILT_IN = (
@@ -192,11 +192,9 @@ def test_a_name_that_is_not_a_string_is_rejected(tmp_path):
     assert message == f"{path}: name = 3 must be a string"
 
 
-def test_parameters_that_conflict_with_each_other_name_the_file_and_both_parameters(tmp_path):
-    path, message = error_for(tmp_path, "[parameters]\nn_sessions = 1\n")
-    assert message.startswith(str(path))
-    assert "measurement_sessions" in message
-    assert "n_sessions is 1" in message
+def test_a_one_session_scenario_loads_and_measures_its_only_session(tmp_path):
+    scenario = load_scenario(write(tmp_path, "[parameters]\nn_sessions = 1\n"))
+    assert measurement_schedule(scenario.params()) == frozenset({1})
 
 
 def test_a_missing_file_names_the_file(tmp_path):

@@ -54,7 +54,7 @@ def bond_target(
     (doctor-as-person), communication and attentiveness to the person, all
     scaled by the attention the caseload leaves; trust brought from earlier
     care adds; a misfit of style takes away:
-    ``attention × (0.4 E + 0.2 W + 0.15 C + 0.1 P) + 0.15 trust − 0.15 misfit``.
+    ``attention × (0.4 E + 0.2 W + 0.15 C + 0.1 P) + 0.3 trust − 0.15 misfit``.
 
     References:
         Rogers, C. R. (1951). Client-centered therapy.
@@ -62,7 +62,7 @@ def bond_target(
         Mead & Bower 2000 (doctor-as-person; patient-as-person).
     """
     relational = 0.4 * empathy + 0.2 * warmth + 0.15 * communication + 0.1 * patient_as_person
-    return clip01(attention * relational + 0.15 * prior_trust - 0.15 * misfit + 0.1)
+    return clip01(attention * relational + 0.3 * prior_trust - 0.15 * misfit)
 
 
 def goal_agreement_target(
