@@ -3,6 +3,11 @@
 A metric's name is the column name everywhere (run tables, ``compare``
 output, sweeps). :func:`summarise` computes them from the patients table, so
 every engine that produces that table reports the same metrics.
+
+End-of-episode outcomes (pain, disability, function, global perceived
+effect) include the patients who dropped out, followed up at the end of the
+episode as in an intention-to-treat analysis; the alliance metrics use each
+patient's last value in care.
 """
 
 from __future__ import annotations
