@@ -2,8 +2,9 @@
 
 Each phase of a session is a method here; the model's ``step()`` calls them in
 the order of the schedule. Agents read this session's random numbers from
-their row of the model's draw block, so the agent engine and the cohort engine
-use the same numbers for the same patient.
+their row of the model's draw block (see :mod:`alliance_sim.draws`), so an
+engine that runs the same rules over arrays can use the same numbers for the
+same patient.
 """
 
 from __future__ import annotations

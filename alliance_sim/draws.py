@@ -1,6 +1,7 @@
 """The random numbers of a session, drawn in one documented block.
 
-Both engines draw exactly these numbers in exactly this order, so that for
+The agent engine draws exactly these numbers in exactly this order, and any
+engine that runs the same rules over arrays must draw the same, so that for
 the same parameters and seed they give identical trajectories:
 
 * **Block A**, at the start of every session: ``uniform`` of shape

@@ -13,7 +13,7 @@ Two instruments:
 * **WAI-SR** (Hatcher & Gillaspy 2006): 12 items, 1–5, four each for goal,
   task and bond; scored as the mean item score of each subscale and of all 12
   items. Rated by the patient and by the therapist.
-* **WATOCI-9** (after Hall et al. 2011, who kept nine unidimensional items of the
+* **WATOCI-9** (after Hall et al. 2012, who kept nine unidimensional items of the
   Working Alliance Theory of Change Inventory): 9 items, 1–7, one overall
   alliance dimension; scored as the mean item score. Rated by the patient.
 
@@ -24,8 +24,9 @@ References:
     Working Alliance Inventory. J Couns Psychol 36(2).
     Hatcher, R. L., & Gillaspy, J. A. (2006). Development and validation of a
     revised short version of the Working Alliance Inventory. Psychother Res 16(1).
-    Hall, A. M., et al. (2011). Assessment of the therapeutic alliance in
-    physiotherapy: validity of the WATOCI. (Conference report.)
+    Hall, A. M., Ferreira, M. L., Clemson, L., Ferreira, P., Latimer, J., &
+    Maher, C. G. (2012). Assessment of the therapeutic alliance in physical
+    rehabilitation: a RASCH analysis. Disabil Rehabil 34(3).
     Bachelor, A. (2013). Clients' and therapists' views of the therapeutic
     alliance: similarities, differences and relationship to therapy outcome.
     Clin Psychol Psychother 20(2).
@@ -43,7 +44,7 @@ from alliance_sim.rules.types import Number
 __all__ = [
     "N_QUESTIONNAIRE_DRAWS",
     "THERAPIST_ANCHOR",
-    "THERAPIST_SELF_VIEW_WEIGHT",
+    "THERAPIST_ANCHOR_WEIGHT",
     "WAI_SR",
     "WATOCI_9",
     "Instrument",
@@ -116,7 +117,7 @@ WATOCI_9 = Instrument(
 )
 """A nine-item, unidimensional WATOCI-like form (1–7)."""
 
-THERAPIST_SELF_VIEW_WEIGHT = 0.4
+THERAPIST_ANCHOR_WEIGHT = 0.4
 """How much a therapist's rating reflects their usual impression rather than this dyad."""
 
 THERAPIST_ANCHOR = 0.6
@@ -154,7 +155,7 @@ def therapist_view(latent: Array) -> Array:
         Bachelor 2013; Horvath, A. O., & Bedi, R. P. (2002). The alliance. In
         Psychotherapy relationships that work.
     """
-    w = THERAPIST_SELF_VIEW_WEIGHT
+    w = THERAPIST_ANCHOR_WEIGHT
     return (1.0 - w) * latent + w * THERAPIST_ANCHOR
 
 

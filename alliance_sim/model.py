@@ -1,7 +1,7 @@
 """The clinic: a Mesa model of physiotherapists and patients meeting session after session.
 
 This is the agent engine: readable, steppable one session at a time (the web
-app steps it), and the reference the cohort engine must reproduce.
+app steps it), and the reference any vectorised engine must reproduce exactly.
 """
 
 from __future__ import annotations

@@ -205,7 +205,7 @@ _PARAMETERS: list[Parameter] = [
         "therapist",
         "How well the therapist understands and conveys understanding of the patient's"
         " experience; the main driver of the bond.",
-        "Rogers 1951; Anderson 1962",
+        "Rogers 1951; Anderson & Anderson 1962",
     ),
     *_trait(
         "communication",
@@ -364,7 +364,7 @@ _PARAMETERS: list[Parameter] = [
         "patients",
         "How much the patient expects this treatment to help; raises task agreement and"
         " the contextual part of pain relief.",
-        "Bialosky et al. 2010",
+        "Bialosky et al. 2008",
     ),
     *_trait(
         "psychosocial_load",
@@ -372,8 +372,9 @@ _PARAMETERS: list[Parameter] = [
         0.4,
         0.15,
         "patients",
-        "Fear-avoidance, catastrophising and distress; lowers adherence, keeps"
-        " disability up, and can be addressed by a biopsychosocial approach.",
+        "Fear-avoidance, catastrophising and distress; lowers attendance and adherence"
+        " and slows pain recovery. A biopsychosocial approach addresses it, and"
+        " disability falls as it is addressed.",
         "Vlaeyen & Linton 2000",
     ),
     *_trait(
@@ -391,8 +392,8 @@ _PARAMETERS: list[Parameter] = [
         0.5,
         0.2,
         "patients",
-        "How much of the problem is structural (responds to exercise dose) rather than"
-        " psychosocial (responds to the biopsychosocial approach).",
+        "How much of the problem is structural: home exercise reduces disability by"
+        " (½ + ½ × structural share) of its full effect.",
         "Engel 1977",
     ),
     *_trait(
@@ -483,8 +484,9 @@ _PARAMETERS: list[Parameter] = [
         0.06,
         "treatment",
         "Effect of home exercise",
-        "Share of disability (and, halved, of pain) removed per week of full home-exercise"
-        " adherence, for a fully structural problem.",
+        "Share of disability removed per week of full home-exercise adherence for a fully"
+        " structural problem (half that for a fully psychosocial one); pain falls by half"
+        " this share, slowed by psychosocial load.",
         low=0.0,
         high=0.5,
         unit="per week",
@@ -627,7 +629,7 @@ _PARAMETERS: list[Parameter] = [
         low=-0.5,
         high=0.5,
         unit="0–1",
-        reference="Hall et al. 2011; Hatcher & Gillaspy 2006",
+        reference="Hall et al. 2012; Hatcher & Gillaspy 2006",
     ),
     Parameter(
         "therapist_rating_bias",

@@ -1,6 +1,6 @@
 """The initial population: therapists and patients drawn from the population parameters.
 
-Both engines start from :func:`draw_population`, so a replicate starts from
+Every engine starts from :func:`draw_population`, so a replicate starts from
 the same clinic whichever engine runs it. Draw order (documented because it
 is part of the model's reproducibility contract):
 

@@ -1,7 +1,8 @@
 """What the data collector records: small named measurement functions.
 
-``MODEL_REPORTERS`` are clinic-level measurements per session (means over the
-patients still in care); ``PATIENT_REPORTERS`` are the patient attributes
+``MODEL_REPORTERS`` are clinic-level measurements per session (alliance,
+self-efficacy, adherence and attendance over the patients still in care; pain,
+disability and dropout over all patients); ``PATIENT_REPORTERS`` are the patient attributes
 recorded per session — the columns of the sessions table.
 """
 

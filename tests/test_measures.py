@@ -11,7 +11,7 @@ from hypothesis.extra import numpy as hnp
 from alliance_sim.measures import (
     N_QUESTIONNAIRE_DRAWS,
     THERAPIST_ANCHOR,
-    THERAPIST_SELF_VIEW_WEIGHT,
+    THERAPIST_ANCHOR_WEIGHT,
     WAI_SR,
     WATOCI_9,
     answer_items,
@@ -90,7 +90,7 @@ def test_item_latents_work_for_many_dyads_at_once():
 def test_the_therapist_view_pulls_the_latent_alliance_toward_the_therapists_usual_impression():
     latent = np.array([0.2, 0.6, 0.9])
     view = therapist_view(latent)
-    w = THERAPIST_SELF_VIEW_WEIGHT
+    w = THERAPIST_ANCHOR_WEIGHT
     assert 0 < w < 1
     np.testing.assert_allclose(view, (1 - w) * latent + w * THERAPIST_ANCHOR)
     assert np.ptp(view) < np.ptp(latent)

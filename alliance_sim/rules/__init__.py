@@ -1,7 +1,8 @@
 """The rulebook: every submodel of the session as a pure function.
 
-Rules take plain values — one patient's floats (agent engine) or arrays of
-many patients (cohort engine) — and return the same kind. They draw no random
+Rules take plain values — one patient's floats (the agent engine) or numpy
+arrays of many patients (the tables, and vectorised engines) — and return the
+same kind. They draw no random
 numbers: noise is passed in. Each rule's docstring states the mechanism in
 words and its references. The modules follow the schedule of a session:
 

@@ -1,7 +1,7 @@
 """Small numeric helpers that work the same on Python floats and numpy arrays.
 
-The agent engine calls the rules with one patient's floats, the cohort engine
-with arrays of many patients; these helpers take the fast path for floats and
+The agent engine calls the rules with one patient's floats; vectorised code
+calls them with arrays of many patients. These helpers take the fast path for floats and
 the vectorised path for arrays, and give the same values either way.
 """
 

@@ -38,5 +38,9 @@ def expected_adherence(
 
 
 def realised_adherence(expected: Number, noise: Number) -> Number:
-    """The share actually done: expected plus this week's variation, in [0, 1]."""
+    """The share actually done: expected plus this week's variation, in [0, 1].
+
+    References:
+        Burns & Evon 2007; Ferreira et al. 2013 (many patients are not fully adherent).
+    """
     return clip01(expected + noise)

@@ -58,7 +58,8 @@ def bond_target(
 
     References:
         Rogers, C. R. (1951). Client-centered therapy.
-        Anderson, T. (1962) (empathy and rapport in the therapeutic bond).
+        Anderson, R. P., & Anderson, G. V. (1962). Development of an instrument for
+        measuring rapport. Personnel and Guidance Journal 41(1).
         Mead & Bower 2000 (doctor-as-person; patient-as-person).
     """
     relational = 0.4 * empathy + 0.2 * warmth + 0.15 * communication + 0.1 * patient_as_person
@@ -91,7 +92,10 @@ def explanation(communication: Number, biopsychosocial: Number) -> Number:
     sense of pain that structure alone does not explain.
 
     References:
-        Mead & Bower 2000 (biopsychosocial perspective); Moseley 2004 (pain education).
+        Mead & Bower 2000 (biopsychosocial perspective).
+        Moseley, G. L. (2004). Evidence for a direct relationship between cognitive
+        and physical change during an education intervention in people with chronic
+        low back pain. Eur J Pain 8(1).
     """
     return communication * (0.5 + 0.5 * biopsychosocial)
 
@@ -109,8 +113,10 @@ def task_agreement_target(
 
     References:
         Bordin 1979 (agreement on tasks).
-        Bialosky, J. E., et al. (2010). The influence of expectation on spinal
-        manipulation induced hypoalgesia. J Electromyogr Kinesiol 20(5).
+        Bialosky, J. E., Bishop, M. D., Robinson, M. E., Barabas, J. A., & George,
+        S. Z. (2008). The influence of expectation on spinal manipulation induced
+        hypoalgesia: an experimental study in normal subjects. BMC Musculoskelet
+        Disord 9:19.
     """
     belief = expectation + (1.0 - expectation) * explanation_quality
     return clip01(0.4 * belief + 0.3 * goal_fit + 0.3 * (1.0 - misfit))

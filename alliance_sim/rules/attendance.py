@@ -8,7 +8,7 @@ from alliance_sim.rules.types import Number
 __all__ = ["attendance_probability", "dropout_probability", "progress"]
 
 TYPICAL_PAIN_BARRIER = 0.2
-"""psychosocial load × pain/100 of a typical patient (0.4 × 55 mm)."""
+"""psychosocial load × pain/100 of a typical patient (0.4 × 55/100 ≈ 0.2)."""
 
 
 def progress(

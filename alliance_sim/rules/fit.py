@@ -120,7 +120,9 @@ def plan_goals(
     Shared power puts the patient's goals in the plan; a paternalistic
     therapist plans for their own, except as far as they have elicited the
     patient's goals (patient-as-person): the patient's weight is
-    ``style + (1 − style) × 0.5 × patient_as_person``.
+    ``style + (1 − style) × 0.5 × patient_as_person``. The plan is made at
+    the first session from the therapist's traits (``patient_as_person`` as
+    drawn, not scaled by experience) and kept for the episode.
 
     References:
         Bordin, E. S. (1979). The generalizability of the psychoanalytic concept

@@ -87,8 +87,8 @@ def disability_update(
 ) -> Number:
     """Disability at the next session.
 
-    Exercise dose reduces the structural part; addressing psychosocial load
-    reduces the rest:
+    Exercise dose works best on a structural problem (``½ + ½ structural``);
+    addressing psychosocial load reduces disability whatever the structure:
     ``dis × (1 − natural − effect × adherence × (½ + ½ structural)) − 40 × load addressed``.
 
     References:
@@ -109,8 +109,8 @@ def function_update(
     """Patient-specific function (0–10) at the next session.
 
     Function is rated on the activities the patient chose, so exercise helps
-    it most when the plan serves the patient's goals; less disability also
-    helps: ``f + (10 − f) × effect × adherence × (½ + ½ goal) + 0.05 × disability drop``.
+    it most when the patient agrees with the goals being worked on (goal
+    agreement); less disability also helps: ``f + (10 − f) × effect × adherence × (½ + ½ goal) + 0.05 × disability drop``.
 
     References:
         Stratford, P., et al. (1995). Assessing disability and change on
@@ -137,7 +137,9 @@ def global_perceived_effect(
     improvement the mean change of pain and disability on their 0–100 scales.
 
     References:
-        Kamper, S. J., et al. (2010). Global perceived effect scales. J Man Manip Ther 18(3).
+        Kamper, S. J., Maher, C. G., & Mackay, G. (2009). Global rating of change
+        scales: a review of strengths and weaknesses and considerations for design.
+        J Man Manip Ther 17(3).
         Ferreira et al. 2013 (alliance predicts global perceived effect).
     """
     improvement = (
