@@ -15,6 +15,9 @@ Quick start::
 The library never imports a face (command line, web app, notebooks).
 """
 
+from importlib.metadata import PackageNotFoundError
+from importlib.metadata import version as _version
+
 from alliance_sim.compare import Comparison, compare
 from alliance_sim.errors import AllianceSimError, ParameterError, ScenarioError
 from alliance_sim.metrics import METRICS
@@ -29,7 +32,10 @@ from alliance_sim.simulation import (
     run_replicates,
 )
 
-__version__ = "0.1.0"
+try:
+    __version__ = _version("alliance-sim")
+except PackageNotFoundError:  # running from a source tree without installing
+    __version__ = "0+unknown"
 
 __all__ = [
     "METRICS",

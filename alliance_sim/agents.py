@@ -177,7 +177,7 @@ class Patient(Agent):
         self.pain_after_mm = self.pain_mm
         self.relief_mm = 0.0
         self.gpe = NAN
-        self._clear_scores()
+        self.clear_scores()
 
     @property
     def session(self) -> int:
@@ -396,7 +396,7 @@ class Patient(Agent):
         the forms as ``(rater, instrument, answers)``; the scores are kept on
         the patient. Patients who did not attend fill in nothing.
         """
-        self._clear_scores()
+        self.clear_scores()
         if not self.attended:
             return []
         params = self.model.params
@@ -427,7 +427,8 @@ class Patient(Agent):
             ("patient", WATOCI_9.name, tuple(watoci_answers.tolist())),
         ]
 
-    def _clear_scores(self) -> None:
+    def clear_scores(self) -> None:
+        """Forget the questionnaire scores (they are recorded only on measured sessions)."""
         for rater in ("patient", "therapist"):
             for scale in ("goal", "task", "bond", "total"):
                 setattr(self, f"wai_{rater}_{scale}", NAN)

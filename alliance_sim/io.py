@@ -31,12 +31,14 @@ def check_output_path(path: str | Path) -> Path:
     out = Path(path)
     if out.suffix.lower() not in FORMATS:
         raise AllianceSimError(
-            f"--out {str(path)!r}: unsupported file type {out.suffix or '(none)'!r}; allowed are "
+            f"output file {str(path)!r}: unsupported file type {out.suffix or '(none)'!r}; allowed are "
             + ", ".join(FORMATS)
         )
     folder = out.parent if str(out.parent) else Path(".")
     if not folder.is_dir():
-        raise AllianceSimError(f"--out {str(path)!r}: the folder {str(folder)!r} does not exist")
+        raise AllianceSimError(
+            f"output file {str(path)!r}: the folder {str(folder)!r} does not exist"
+        )
     return out
 
 

@@ -195,7 +195,7 @@ class ClinicModel(Model):
                     )
         else:
             for patient in self.patients_in_order:
-                patient._clear_scores()
+                patient.clear_scores()
         self.datacollector.collect(self)
 
     def run(self) -> ClinicModel:

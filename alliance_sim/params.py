@@ -104,7 +104,7 @@ class Parameter:
         if self.kind is Kind.INT:
             if not isinstance(value, numbers.Integral) and not float(value).is_integer():
                 raise self._error(value, "is not a whole number")
-            value = int(value)
+            value = int(float(value)) if not isinstance(value, numbers.Integral) else int(value)
         else:
             value = float(value)
         if self.low is None or self.high is None:
