@@ -576,7 +576,7 @@ _PARAMETERS: list[Parameter] = [
     ),
     Parameter(
         "p_attend_typical",
-        0.83,
+        0.8,
         "alliance",
         "Typical attendance probability",
         "Probability that a patient with average alliance and self-efficacy and no"

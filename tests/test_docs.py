@@ -51,3 +51,15 @@ def test_every_rule_cites_its_references():
     for name in rules.__all__:
         doc = getattr(rules, name).__doc__ or ""
         assert "References:" in doc, name
+
+
+def test_odd_scenario_table_shows_each_builtin_scenarios_overrides():
+    from alliance_sim.scenarios import builtin_scenarios
+
+    text = ODD.read_text(encoding="utf-8")
+    for scenario in builtin_scenarios().values():
+        row = next(line for line in text.splitlines() if line.startswith(f"| `{scenario.name}` |"))
+        for name, value in scenario.overrides.items():
+            shown = f'"{value}"' if isinstance(value, str) else f"{value:g}"
+            assert f"`{name} = {shown}`" in row, (scenario.name, name)
+        assert scenario.description in row

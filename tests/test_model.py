@@ -373,3 +373,29 @@ def test_the_first_session_is_always_attended(seed):
     model.step()
     assert all(p.attended for p in model.patients_in_order)
     model.close()
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {},
+        {"assignment": "match", "learning_rate": 0.2},
+        {"measurement_sessions": "1,3,last", "n_sessions": 6},
+    ],
+)
+def test_the_model_draws_exactly_the_documented_random_numbers_and_nothing_else(overrides):
+    from alliance_sim.draws import draw_questionnaires, draw_session
+    from alliance_sim.params import measurement_schedule
+    from alliance_sim.population import draw_population
+
+    params = Params(n_patients=17, n_therapists=3, **overrides)
+    model = ClinicModel(params, seed=11).run()
+    replay = np.random.default_rng(11)
+    population = draw_population(params, replay)
+    np.testing.assert_array_equal(population.therapist_of, model.population.therapist_of)
+    for session in range(1, params.n_sessions + 1):
+        draw_session(replay, params.n_patients)
+        if session in measurement_schedule(params):
+            draw_questionnaires(replay, params.n_patients)
+    assert model.rng.bit_generator.state == replay.bit_generator.state
+    model.close()
