@@ -43,8 +43,9 @@ class ClinicRun:
     """The run-level metrics (see :data:`alliance_sim.metrics.METRICS`)."""
 
     def summary_frame(self) -> pd.DataFrame:
-        """The run as a one-row table: seed, the changed parameters, every metric."""
+        """The run as a one-row table: seed, every parameter value, every metric."""
         row: dict[str, object] = {"seed": self.seed}
+        row.update(self.params.to_dict())
         row.update(self.summary)
         return pd.DataFrame([row])
 

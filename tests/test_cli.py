@@ -281,3 +281,23 @@ def test_console_script_runs_outside_python(tmp_path):
         ["alliance-sim", "scenarios"], capture_output=True, text=True, cwd=tmp_path, check=True
     )
     assert "shared-power" in result.stdout
+
+
+def test_run_summary_file_records_every_parameter_so_the_run_can_be_repeated(capsys, tmp_path):
+    run_cli(
+        capsys,
+        "run",
+        "shared-power",
+        "--set",
+        "n_patients=20",
+        "--seed",
+        "4",
+        "--out",
+        str(tmp_path / "r.parquet"),
+        "--quiet",
+    )
+    summary = pd.read_parquet(tmp_path / "r_summary.parquet").iloc[0]
+    assert summary["power_sharing_mean"] == 0.85 and summary["n_patients"] == 20
+    assert summary["seed"] == 4
+    for name in SCHEMA:
+        assert name in summary.index
