@@ -213,10 +213,12 @@ class Patient(Agent):
         if self.model.session == 1:
             self.attended = True
         else:
+            alliance = self.alliance
+            progress = self.progress
             p_drop = rules.dropout_probability(
-                self.alliance,
+                alliance,
                 self.self_efficacy,
-                self.progress,
+                progress,
                 float(self.missed_last),
                 float(params.p_dropout_typical),
             )
@@ -226,9 +228,9 @@ class Patient(Agent):
                 self.attended = False
                 return
             p_attend = rules.attendance_probability(
-                self.alliance,
+                alliance,
                 self.self_efficacy,
-                self.progress,
+                progress,
                 self.psychosocial_load,
                 self.pain_mm,
                 float(params.p_attend_typical),

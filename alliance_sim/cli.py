@@ -332,8 +332,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     width = max(len(m.label) for m in METRICS.values())
     for name, metric in METRICS.items():
         print(f"  {metric.label:<{width}}  {_fmt(run.summary[name]):>8}  {metric.unit}")
+    if files:
+        print()
     for name, path in files.items():
-        print(f"\nwrote {name}: {path}" if name == "sessions" else f"wrote {name}: {path}")
+        print(f"wrote {name}: {path}")
     return 0
 
 

@@ -34,7 +34,7 @@ def check_output_path(path: str | Path) -> Path:
             f"output file {str(path)!r}: unsupported file type {out.suffix or '(none)'!r}; allowed are "
             + ", ".join(FORMATS)
         )
-    folder = out.parent if str(out.parent) else Path(".")
+    folder = out.parent
     if not folder.is_dir():
         raise AllianceSimError(
             f"output file {str(path)!r}: the folder {str(folder)!r} does not exist"

@@ -6,15 +6,14 @@ app steps it), and the reference any vectorised engine must reproduce exactly.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-import numpy as np
 from mesa import DataCollector, Model
 
 from alliance_sim.agents import Patient, Physiotherapist
 from alliance_sim.draws import draw_questionnaires, draw_session
-from alliance_sim.errors import ParameterError
-from alliance_sim.params import Params, measurement_schedule
+from alliance_sim.params import Params, check_seed, measurement_schedule
 from alliance_sim.population import THERAPIST_TRAITS, draw_population
 from alliance_sim.reporters import MODEL_REPORTERS, PATIENT_REPORTERS
 
@@ -48,11 +47,10 @@ class ClinicModel(Model):
 
     def __init__(self, params: Params | None = None, seed: int = 0) -> None:
         """Create the clinic, its therapists and patients, and the data collector."""
-        if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
-            raise ParameterError(f"seed = {seed!r} is not allowed: a whole number ≥ 0")
-        super().__init__(rng=int(seed))
+        seed = check_seed(seed)
+        super().__init__(rng=seed)
         self.params = params if params is not None else Params()
-        self.seed = int(seed)
+        self.seed = seed
         self.n_sessions = int(self.params.n_sessions)
         self.measured_sessions = measurement_schedule(self.params)
         self.uniform: list[list[float]] = []
@@ -198,10 +196,15 @@ class ClinicModel(Model):
                 patient.clear_scores()
         self.datacollector.collect(self)
 
-    def run(self) -> ClinicModel:
-        """Run the remaining sessions of the episode; returns the model."""
+    def run(self, progress: Callable[[int], None] | None = None) -> ClinicModel:
+        """Run the remaining sessions of the episode; returns the model.
+
+        ``progress(1)`` is called after each session, if given.
+        """
         while self.running:
             self.step()
+            if progress is not None:
+                progress(1)
         return self
 
     def close(self) -> None:

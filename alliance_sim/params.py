@@ -25,10 +25,12 @@ from alliance_sim.errors import ParameterError
 
 __all__ = [
     "GROUPS",
+    "MAX_SEED",
     "SCHEMA",
     "Kind",
     "Parameter",
     "Params",
+    "check_seed",
     "measurement_schedule",
     "parse_value",
 ]
@@ -796,6 +798,21 @@ class Params(Mapping[str, ParamValue]):
     def to_dict(self) -> dict[str, ParamValue]:
         """All values as a plain dict."""
         return dict(self._values)
+
+
+MAX_SEED = 2**63 - 1
+"""The largest seed a run accepts."""
+
+
+def check_seed(seed: object) -> int:
+    """Return ``seed`` as an int, or raise a ParameterError naming what is allowed."""
+    if (
+        isinstance(seed, bool | np.bool_)
+        or not isinstance(seed, numbers.Integral)
+        or not 0 <= int(seed) <= MAX_SEED
+    ):
+        raise ParameterError(f"seed = {seed!r} is not allowed: a whole number from 0 to {MAX_SEED}")
+    return int(seed)
 
 
 def measurement_schedule(params: Params) -> frozenset[int]:

@@ -6,7 +6,8 @@ they are safe in scripts, tests and the web app alike.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -46,12 +47,28 @@ def _band(
     return sessions, mean.to_numpy(), mean.to_numpy() - half, mean.to_numpy() + half
 
 
-def comparison_figure(comparison: Comparison) -> Figure:
-    """Time courses of both clinics: mean over replicates with 95% bands, one panel per series."""
+def _time_course_figure(
+    title: str, draw: Callable[[Any, str], None], legend_title: str | None = None
+) -> Figure:
+    """One panel per series of :data:`TIME_COURSE_PANELS`; ``draw(ax, column)`` fills each."""
     fig = Figure(figsize=(14, 6.5), layout="constrained")
     axes = fig.subplots(2, 4, sharex=True)
-    n = len(comparison.seeds)
     for ax, (column, label) in zip(axes.flat, TIME_COURSE_PANELS, strict=True):
+        draw(ax, column)
+        ax.set_title(label, fontsize=10)
+        ax.set_ylabel(label.split(" (")[0], fontsize=9)
+        ax.grid(alpha=0.3)
+    for ax in axes[-1]:
+        ax.set_xlabel("Session")
+    axes.flat[0].legend(title=legend_title, fontsize=8, title_fontsize=8)
+    fig.suptitle(title)
+    return fig
+
+
+def comparison_figure(comparison: Comparison) -> Figure:
+    """Time courses of both clinics: mean over replicates with 95% bands, one panel per series."""
+
+    def draw(ax: Any, column: str) -> None:
         for clinic, name, colour in (
             (comparison.a.clinic, comparison.label_a, "tab:orange"),
             (comparison.b.clinic, comparison.label_b, "tab:blue"),
@@ -59,35 +76,27 @@ def comparison_figure(comparison: Comparison) -> Figure:
             x, mean, low, high = _band(clinic, column)
             ax.plot(x, mean, color=colour, label=name, marker="o", markersize=3)
             ax.fill_between(x, low, high, color=colour, alpha=0.25, linewidth=0)
-        ax.set_title(label, fontsize=10)
-        ax.set_ylabel(label.split(" (")[0], fontsize=9)
-        ax.grid(alpha=0.3)
-    for ax in axes[-1]:
-        ax.set_xlabel("Session")
-    axes.flat[0].legend(title=f"mean ± 95% CI, {n} replicates", fontsize=8, title_fontsize=8)
-    fig.suptitle(f"{comparison.label_a} vs {comparison.label_b}: clinic means over the episode")
-    return fig
+
+    return _time_course_figure(
+        f"{comparison.label_a} vs {comparison.label_b}: clinic means over the episode",
+        draw,
+        f"mean ± 95% CI, {len(comparison.seeds)} replicates",
+    )
 
 
 def run_figure(run: ClinicRun, title: str = "") -> Figure:
     """Time courses of one run: the clinic means per session, one panel per series."""
-    fig = Figure(figsize=(14, 6.5), layout="constrained")
-    axes = fig.subplots(2, 4, sharex=True)
-    clinic = run.clinic
-    for ax, (column, label) in zip(axes.flat, TIME_COURSE_PANELS, strict=True):
+
+    def draw(ax: Any, column: str) -> None:
         ax.plot(
-            clinic["session"],
-            clinic[column],
+            run.clinic["session"],
+            run.clinic[column],
             marker="o",
             markersize=3,
             color="tab:blue",
             label="clinic mean",
         )
-        ax.set_title(label, fontsize=10)
-        ax.set_ylabel(label.split(" (")[0], fontsize=9)
-        ax.grid(alpha=0.3)
-    for ax in axes[-1]:
-        ax.set_xlabel("Session")
-    axes.flat[0].legend(fontsize=8)
-    fig.suptitle(title or f"One clinic, seed {run.seed}: means over the episode")
-    return fig
+
+    return _time_course_figure(
+        title or f"One clinic, seed {run.seed}: means over the episode", draw
+    )

@@ -14,15 +14,12 @@ import numpy as np
 import pandas as pd
 
 from alliance_sim.agents import Patient
-from alliance_sim.errors import ParameterError
 from alliance_sim.metrics import summarise
 from alliance_sim.model import ClinicModel
-from alliance_sim.params import Params
+from alliance_sim.params import Params, check_seed
 from alliance_sim.tables import patients_table, questionnaire_table
 
 __all__ = ["ClinicRun", "Replicates", "replicate_seeds", "run_clinic", "run_replicates"]
-
-MAX_SEED = 2**63 - 1
 
 
 @dataclass
@@ -59,17 +56,6 @@ def sessions_table(model: ClinicModel) -> pd.DataFrame:
     return frame.astype({"attended": bool, "dropped_out": bool, "ruptured": bool})
 
 
-def check_seed(seed: object) -> int:
-    """Return ``seed`` as an int, or raise a ParameterError naming what is allowed."""
-    if (
-        isinstance(seed, bool)
-        or not isinstance(seed, int | np.integer)
-        or not 0 <= int(seed) <= MAX_SEED
-    ):
-        raise ParameterError(f"seed = {seed!r} is not allowed: a whole number from 0 to {MAX_SEED}")
-    return int(seed)
-
-
 def run_clinic(
     params: Params | None = None,
     seed: int = 0,
@@ -82,10 +68,7 @@ def run_clinic(
     params = params if params is not None else Params()
     model = ClinicModel(params, check_seed(seed))
     try:
-        while model.running:
-            model.step()
-            if progress is not None:
-                progress(1)
+        model.run(progress)
         sessions = sessions_table(model)
         patients = patients_table(sessions, model.population)
         clinic = model.datacollector.get_model_vars_dataframe()

@@ -8,9 +8,9 @@ import pytest
 
 from alliance_sim.compare import compare, difference_table
 from alliance_sim.errors import ParameterError
-from alliance_sim.params import Params
+from alliance_sim.params import MAX_SEED, Params
 from alliance_sim.scenarios import load_scenario
-from alliance_sim.simulation import MAX_SEED, replicate_seeds
+from alliance_sim.simulation import replicate_seeds
 
 
 def style_comparison(**population: object):

@@ -80,10 +80,6 @@ def parse_scenario(text: str, source: str, default_name: str = "scenario") -> Sc
             overrides[key] = SCHEMA[key].validate(value)
         except ParameterError as error:
             raise ScenarioError(f"{source}: parameters.{key}: {error}") from None
-    try:
-        Params(overrides)
-    except ParameterError as error:
-        raise ScenarioError(f"{source}: {error}") from None
     return Scenario(name=name, description=description, overrides=overrides, source=source)
 
 
