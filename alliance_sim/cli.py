@@ -57,10 +57,13 @@ examples:
   alliance-sim compare paternalistic shared-power --set p_prefers_active=0.15
   alliance-sim compare default low-empathy --replicates 20 --figure empathy.png
   alliance-sim compare paternalistic shared-power --set-b responsiveness_mean=0.8 --json
+  alliance-sim compare paternalistic shared-power --replicates 1000 --no-figure
 
 Both clinics run with the same replicate seeds (the same patients and random
 numbers), so each difference is paired; the interval is a 95% t interval of
-the mean difference B − A over replicates.
+the mean difference B − A over replicates. The replicates run on the cohort
+engine (thousands take seconds); --engine agent runs each replicate as a Mesa
+model instead and gives the same numbers.
 """
 
 
@@ -170,6 +173,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     compare.add_argument(
         "--seed", type=_seed, default=0, help="random seed of the replicate seeds (default: 0)"
+    )
+    compare.add_argument(
+        "--engine",
+        choices=("cohort", "agent"),
+        default="cohort",
+        help="cohort (fast, the default) or agent (the Mesa model); the numbers are the same",
     )
     compare.add_argument(
         "--metrics",
@@ -379,6 +388,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
             label_b,
             metrics,
             progress=bar.update,
+            engine=args.engine,
         )
     figure = None
     if not args.no_figure:
@@ -393,6 +403,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
                 "b": {"scenario": scenario_b.name, "parameters": params_b.changed()},
                 "replicates": args.replicates,
                 "seed": args.seed,
+                "engine": args.engine,
                 "replicate_seeds": result.seeds,
                 "confidence": 0.95,
                 "outcomes": [

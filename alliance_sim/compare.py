@@ -82,14 +82,18 @@ def compare(
     label_b: str = "B",
     metrics: Sequence[str] = COMPARE_METRICS,
     progress: Callable[[int], None] | None = None,
+    engine: str = "cohort",
 ) -> Comparison:
-    """Run both clinics over ``replicates`` paired seeds derived from ``seed`` and compare them."""
+    """Run both clinics over ``replicates`` paired seeds derived from ``seed`` and compare them.
+
+    ``engine``: ``"cohort"`` (default) or ``"agent"``; both give the same numbers.
+    """
     if isinstance(replicates, bool) or not isinstance(replicates, int) or replicates < 2:
         raise ParameterError(f"replicates = {replicates!r} is not allowed: a whole number ≥ 2")
     for metric in metrics:
         if metric not in METRICS:
             raise ParameterError(f"metric {metric!r} is unknown: allowed are {', '.join(METRICS)}")
     seeds = replicate_seeds(seed, replicates)
-    a = run_replicates(params_a, seeds, progress)
-    b = run_replicates(params_b, seeds, progress)
+    a = run_replicates(params_a, seeds, progress, engine)
+    b = run_replicates(params_b, seeds, progress, engine)
     return Comparison(label_a, label_b, a, b, seeds, difference_table(a.runs, b.runs, metrics))

@@ -57,13 +57,38 @@ class SessionDraws:
     normal: npt.NDArray[np.float64]
 
 
-def draw_session(rng: np.random.Generator, n_patients: int) -> SessionDraws:
-    """Draw block A of a session for ``n_patients`` patients."""
-    uniform = rng.random((n_patients, N_UNIFORM))
-    normal = rng.standard_normal((n_patients, N_NORMAL))
+def draw_session(
+    rng: np.random.Generator,
+    n_patients: int,
+    uniform: npt.NDArray[np.float64] | None = None,
+    normal: npt.NDArray[np.float64] | None = None,
+) -> SessionDraws:
+    """Draw block A of a session for ``n_patients`` patients.
+
+    ``uniform`` and ``normal``, if given, are C-contiguous arrays of shape
+    (patients, 3) and (patients, 7) to fill in place (the same numbers).
+    """
+    if uniform is None:
+        uniform = rng.random((n_patients, N_UNIFORM))
+    else:
+        rng.random(out=uniform)
+    if normal is None:
+        normal = rng.standard_normal((n_patients, N_NORMAL))
+    else:
+        rng.standard_normal(out=normal)
     return SessionDraws(uniform=uniform, normal=normal)
 
 
-def draw_questionnaires(rng: np.random.Generator, n_patients: int) -> npt.NDArray[np.float64]:
-    """Draw block B (questionnaire item noise, standard normal) for ``n_patients`` patients."""
-    return rng.standard_normal((n_patients, N_QUESTIONNAIRE_DRAWS))
+def draw_questionnaires(
+    rng: np.random.Generator,
+    n_patients: int,
+    out: npt.NDArray[np.float64] | None = None,
+) -> npt.NDArray[np.float64]:
+    """Draw block B (questionnaire item noise, standard normal) for ``n_patients`` patients.
+
+    ``out``, if given, is a C-contiguous (patients, 33) array to fill in place.
+    """
+    if out is None:
+        return rng.standard_normal((n_patients, N_QUESTIONNAIRE_DRAWS))
+    rng.standard_normal(out=out)
+    return out

@@ -42,6 +42,7 @@ import numpy.typing as npt
 from alliance_sim.rules.types import Number
 
 __all__ = [
+    "FORMS",
     "N_QUESTIONNAIRE_DRAWS",
     "THERAPIST_ANCHOR",
     "THERAPIST_ANCHOR_WEIGHT",
@@ -123,7 +124,15 @@ THERAPIST_ANCHOR_WEIGHT = 0.4
 THERAPIST_ANCHOR = 0.6
 """A therapist's usual impression of how well their alliances go (0–1)."""
 
-N_QUESTIONNAIRE_DRAWS = 2 * WAI_SR.n_items + WATOCI_9.n_items
+FORMS: tuple[tuple[str, Instrument], ...] = (
+    ("patient", WAI_SR),
+    ("therapist", WAI_SR),
+    ("patient", WATOCI_9),
+)
+"""The forms filled in for each attending patient on a measured session, as (rater,
+instrument), in order: the order of the questionnaire rows and of the noise columns."""
+
+N_QUESTIONNAIRE_DRAWS = sum(instrument.n_items for _, instrument in FORMS)
 """Normal draws per patient on a measured session: patient WAI-SR, therapist WAI-SR, WATOCI-9."""
 
 
@@ -172,7 +181,10 @@ def answer_items(
     perceived + bias + leniency + noise``.
     """
     view = perceived + bias + np.asarray(leniency, dtype=float)[..., None] + noise
-    return 1.0 + (view[..., None] > instrument.thresholds()).sum(axis=-1).astype(float)
+    answers = np.ones(view.shape)
+    for cut in instrument.thresholds().T:  # one threshold of every item at a time
+        answers += view > cut
+    return answers
 
 
 def score(instrument: Instrument, answers: Array) -> dict[str, Number]:

@@ -1,8 +1,9 @@
 """Run-level outcome metrics: their definitions, and the summary of one run.
 
 A metric's name is the column name everywhere (run tables, ``compare``
-output, sweeps). :func:`summarise` computes them from the patients table, so
-every engine that produces that table reports the same metrics.
+output, sweeps). :func:`summarise_outcomes` computes them from per-patient
+outcome arrays (one clinic or a stack of replicates) and :func:`summarise`
+from a patients table, so every engine reports the same metrics.
 
 End-of-episode outcomes (pain, disability, function, global perceived
 effect) include the patients who dropped out, followed up at the end of the
@@ -12,12 +13,21 @@ patient's last value in care.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["COMPARE_METRICS", "FULL_ADHERENCE", "METRICS", "Metric", "summarise"]
+__all__ = [
+    "COMPARE_METRICS",
+    "FULL_ADHERENCE",
+    "METRICS",
+    "SUMMARY_INPUTS",
+    "Metric",
+    "summarise",
+    "summarise_outcomes",
+]
 
 FULL_ADHERENCE = 0.8
 """Mean weekly adherence at or above which a patient counts as fully adherent."""
@@ -182,41 +192,89 @@ COMPARE_METRICS: tuple[str, ...] = (
 """The metrics ``compare`` prints by default."""
 
 
-def _mean(series: pd.Series) -> float:
-    values = series.dropna()
-    return float(values.mean()) if len(values) else float("nan")
+WAI_MAX = 5.0
+"""The highest possible WAI-SR score (the ceiling)."""
+
+SUMMARY_INPUTS: tuple[str, ...] = (
+    "goal_agreement",
+    "task_agreement",
+    "bond",
+    "collaborative",
+    "alliance",
+    "self_efficacy",
+    "adherence",
+    "fully_adherent",
+    "attendance",
+    "missed_any",
+    "dropped_out",
+    "pain_mm",
+    "pain_change_mm",
+    "first_session_relief_mm",
+    "disability",
+    "disability_change",
+    "function",
+    "function_change",
+    "gpe",
+    "n_ruptures",
+    "wai_patient",
+    "wai_therapist",
+    "watoci_patient",
+)
+"""The per-patient outcome columns the metrics are computed from."""
+
+
+def _mean(values: np.ndarray) -> np.ndarray:
+    """Mean over the last axis (the patients), ignoring NaN; NaN where nothing is left."""
+    x = np.asarray(values, dtype=float)
+    ok = ~np.isnan(x)
+    count = ok.sum(axis=-1)
+    total = np.where(ok, x, 0.0).sum(axis=-1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(count > 0, total / np.maximum(count, 1), np.nan)
+
+
+def summarise_outcomes(outcomes: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """The run-level metrics (see :data:`METRICS`) from per-patient outcome arrays.
+
+    ``outcomes`` holds the columns :data:`SUMMARY_INPUTS` of the patients
+    table as arrays whose last axis is the patients (one clinic: shape (N,);
+    replicates: (R, N)); each metric comes back with the leading shape
+    (a 0-d array for one clinic).
+    """
+    o = {name: np.asarray(outcomes[name], dtype=float) for name in SUMMARY_INPUTS}
+    first_wai = o["wai_patient"]
+    at_ceiling = np.where(np.isnan(first_wai), np.nan, first_wai >= WAI_MAX)
+    return {
+        "goal_agreement": _mean(o["goal_agreement"]),
+        "task_agreement": _mean(o["task_agreement"]),
+        "bond": _mean(o["bond"]),
+        "collaborative": _mean(o["collaborative"]),
+        "alliance": _mean(o["alliance"]),
+        "self_efficacy": _mean(o["self_efficacy"]),
+        "adherence": _mean(o["adherence"]),
+        "not_fully_adherent": _mean(1.0 - o["fully_adherent"]),
+        "attendance": _mean(o["attendance"]),
+        "missed_any": _mean(o["missed_any"]),
+        "dropout": _mean(o["dropped_out"]),
+        "pain_mm": _mean(o["pain_mm"]),
+        "pain_change_mm": _mean(o["pain_change_mm"]),
+        "first_session_relief_mm": _mean(o["first_session_relief_mm"]),
+        "disability": _mean(o["disability"]),
+        "disability_change": _mean(o["disability_change"]),
+        "function": _mean(o["function"]),
+        "function_change": _mean(o["function_change"]),
+        "gpe": _mean(o["gpe"]),
+        "ruptures": _mean(o["n_ruptures"]),
+        "wai_patient": _mean(first_wai),
+        "wai_therapist": _mean(o["wai_therapist"]),
+        "wai_patient_ceiling": _mean(at_ceiling),
+        "watoci_patient": _mean(o["watoci_patient"]),
+    }
 
 
 def summarise(patients: pd.DataFrame) -> dict[str, float]:
     """The run-level metrics (see :data:`METRICS`) from a patients table."""
-    wai_max = 5.0
-    first_wai = patients["wai_patient"].dropna()
-    out = {
-        "goal_agreement": _mean(patients["goal_agreement"]),
-        "task_agreement": _mean(patients["task_agreement"]),
-        "bond": _mean(patients["bond"]),
-        "collaborative": _mean(patients["collaborative"]),
-        "alliance": _mean(patients["alliance"]),
-        "self_efficacy": _mean(patients["self_efficacy"]),
-        "adherence": _mean(patients["adherence"]),
-        "not_fully_adherent": _mean(1.0 - patients["fully_adherent"].astype(float)),
-        "attendance": _mean(patients["attendance"]),
-        "missed_any": _mean(patients["missed_any"].astype(float)),
-        "dropout": _mean(patients["dropped_out"].astype(float)),
-        "pain_mm": _mean(patients["pain_mm"]),
-        "pain_change_mm": _mean(patients["pain_change_mm"]),
-        "first_session_relief_mm": _mean(patients["first_session_relief_mm"]),
-        "disability": _mean(patients["disability"]),
-        "disability_change": _mean(patients["disability_change"]),
-        "function": _mean(patients["function"]),
-        "function_change": _mean(patients["function_change"]),
-        "gpe": _mean(patients["gpe"]),
-        "ruptures": _mean(patients["n_ruptures"].astype(float)),
-        "wai_patient": _mean(patients["wai_patient"]),
-        "wai_therapist": _mean(patients["wai_therapist"]),
-        "wai_patient_ceiling": float(np.mean(first_wai >= wai_max))
-        if len(first_wai)
-        else float("nan"),
-        "watoci_patient": _mean(patients["watoci_patient"]),
+    outcomes = {
+        name: patients[name].to_numpy(dtype=float, na_value=np.nan) for name in SUMMARY_INPUTS
     }
-    return out
+    return {name: float(value) for name, value in summarise_outcomes(outcomes).items()}

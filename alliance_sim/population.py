@@ -1,8 +1,11 @@
 """The initial population: therapists and patients drawn from the population parameters.
 
-Every engine starts from :func:`draw_population`, so a replicate starts from
-the same clinic whichever engine runs it. Draw order (documented because it
-is part of the model's reproducibility contract):
+Every engine starts from the same draws, so a replicate starts from the same
+clinic whichever engine runs it: :func:`draw_population_numbers` takes the
+random numbers from the generator, :func:`build_population` turns them into
+attributes (for one clinic, or for a stack of replicate clinics at once, with
+the replicates on leading axes), and :func:`draw_population` does both. Draw
+order (documented because it is part of the model's reproducibility contract):
 
 1. patients: standard normals (patients, 14), then uniforms (patients,);
 2. therapists: standard normals (therapists, 9);
@@ -21,6 +24,7 @@ from dataclasses import dataclass, fields
 import numpy as np
 import numpy.typing as npt
 
+from alliance_sim import rules
 from alliance_sim.params import Params
 from alliance_sim.rules.fit import TYPICAL_PATIENT_GOALS
 
@@ -28,8 +32,12 @@ __all__ = [
     "PATIENT_TRAITS",
     "THERAPIST_TRAITS",
     "Population",
+    "PopulationDraws",
     "assign_patients",
+    "build_population",
     "draw_population",
+    "draw_population_numbers",
+    "stack_population_draws",
 ]
 
 Array = npt.NDArray[np.float64]
@@ -63,7 +71,11 @@ PASSIVE_INVOLVEMENT = 0.25
 
 @dataclass(frozen=True)
 class Population:
-    """Initial attributes: therapist arrays have length M, patient arrays length N."""
+    """Initial attributes: therapist arrays end in an axis of length M, patient arrays of length N.
+
+    For one clinic the arrays are 1-D (goals: (N, 4)); for a stack of
+    replicate clinics they have the replicates on a leading axis.
+    """
 
     # therapists
     empathy: Array
@@ -94,17 +106,83 @@ class Population:
 
     @property
     def n_patients(self) -> int:
-        """Number of patients."""
-        return len(self.self_efficacy)
+        """Number of patients (per clinic)."""
+        return int(self.self_efficacy.shape[-1])
 
     @property
     def n_therapists(self) -> int:
-        """Number of therapists."""
-        return len(self.empathy)
+        """Number of therapists (per clinic)."""
+        return int(self.empathy.shape[-1])
 
     def arrays(self) -> dict[str, np.ndarray]:
         """All attributes by name."""
         return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    def per_patient(self, therapist_attribute: str) -> Array:
+        """A therapist attribute (e.g. ``"empathy"``) for each patient: their therapist's value."""
+        values = getattr(self, therapist_attribute)
+        return np.take_along_axis(values, self.therapist_of, axis=-1)
+
+    def dyad(self) -> dict[str, Array]:
+        """The fit of each patient with their therapist, from the rules over arrays.
+
+        ``style_in_use`` (the power-sharing style the therapist uses with this
+        patient), ``misfit`` (distance from the involvement the patient
+        prefers) and ``goal_fit`` (how well the plan's goals match the
+        patient's).
+        """
+        style = rules.effective_style(
+            self.per_patient("power_sharing"),
+            self.per_patient("responsiveness"),
+            self.preferred_involvement,
+        )
+        plan = rules.plan_goals(
+            style,
+            self.per_patient("patient_as_person"),
+            rules.therapist_goals(self.per_patient("biopsychosocial")),
+            self.goals,
+        )
+        return {
+            "style_in_use": np.asarray(style),
+            "misfit": np.asarray(rules.involvement_misfit(style, self.preferred_involvement)),
+            "goal_fit": np.asarray(rules.goal_fit(plan, self.goals)),
+        }
+
+
+@dataclass(frozen=True)
+class PopulationDraws:
+    """The random numbers a population is built from (replicates, if stacked, on leading axes)."""
+
+    patient_normal: Array
+    """Standard normals, (N, 14)."""
+    patient_uniform: Array
+    """Uniforms, (N,)."""
+    therapist_normal: Array
+    """Standard normals, (M, 9)."""
+    order: npt.NDArray[np.int64] | None
+    """The random permutation of the patients (``assignment = "random"``), else None."""
+
+
+def draw_population_numbers(params: Params, rng: np.random.Generator) -> PopulationDraws:
+    """Take the random numbers of one clinic's population from ``rng`` (the documented order)."""
+    n = int(params.n_patients)
+    m = int(params.n_therapists)
+    patient_normal = rng.standard_normal((n, 14))
+    patient_uniform = rng.random(n)
+    therapist_normal = rng.standard_normal((m, len(THERAPIST_TRAITS) + 1))
+    order = rng.permutation(n) if str(params.assignment) == "random" else None
+    return PopulationDraws(patient_normal, patient_uniform, therapist_normal, order)
+
+
+def stack_population_draws(draws: list[PopulationDraws]) -> PopulationDraws:
+    """Stack the draws of several replicate clinics on a new leading axis."""
+    orders = [d.order for d in draws]
+    return PopulationDraws(
+        patient_normal=np.stack([d.patient_normal for d in draws]),
+        patient_uniform=np.stack([d.patient_uniform for d in draws]),
+        therapist_normal=np.stack([d.therapist_normal for d in draws]),
+        order=None if orders[0] is None else np.stack(orders),  # type: ignore[arg-type]
+    )
 
 
 def _trait(params: Params, name: str, z: Array, low: float = 0.0, high: float = 1.0) -> Array:
@@ -115,32 +193,33 @@ def _trait(params: Params, name: str, z: Array, low: float = 0.0, high: float = 
 
 def draw_population(params: Params, rng: np.random.Generator) -> Population:
     """Draw the therapists and patients of one clinic (see the module docstring for the order)."""
-    n = int(params.n_patients)
-    m = int(params.n_therapists)
+    return build_population(params, draw_population_numbers(params, rng))
 
+
+def build_population(params: Params, draws: PopulationDraws) -> Population:
+    """The therapists and patients made from their random numbers (one clinic or a stack)."""
     # 1. patients
-    z = rng.standard_normal((n, 14))
-    u = rng.random(n)
-    patient = {name: _trait(params, name, z[:, i]) for i, name in enumerate(PATIENT_TRAITS)}
-    pain = _trait(params, "pain", z[:, 5], 0.0, 100.0)
-    disability = _trait(params, "disability", z[:, 6], 0.0, 100.0)
-    function = np.clip(8.0 - 0.1 * disability + 1.0 * z[:, 7], 0.0, 10.0)
-    prefers_active = u < float(params.p_prefers_active)
+    z = draws.patient_normal
+    patient = {name: _trait(params, name, z[..., i]) for i, name in enumerate(PATIENT_TRAITS)}
+    pain = _trait(params, "pain", z[..., 5], 0.0, 100.0)
+    disability = _trait(params, "disability", z[..., 6], 0.0, 100.0)
+    function = np.clip(8.0 - 0.1 * disability + 1.0 * z[..., 7], 0.0, 10.0)
+    prefers_active = draws.patient_uniform < float(params.p_prefers_active)
     centre = np.where(prefers_active, ACTIVE_INVOLVEMENT, PASSIVE_INVOLVEMENT)
-    involvement = np.clip(centre + float(params.involvement_sd) * z[:, 8], 0.0, 1.0)
-    patient_leniency = float(params.rater_leniency_sd) * z[:, 9]
-    logits = np.log(TYPICAL_PATIENT_GOALS) + float(params.goal_spread) * z[:, 10:14]
-    weights = np.exp(logits - logits.max(axis=1, keepdims=True))
-    goals = weights / weights.sum(axis=1, keepdims=True)
+    involvement = np.clip(centre + float(params.involvement_sd) * z[..., 8], 0.0, 1.0)
+    patient_leniency = float(params.rater_leniency_sd) * z[..., 9]
+    logits = np.log(TYPICAL_PATIENT_GOALS) + float(params.goal_spread) * z[..., 10:14]
+    weights = np.exp(logits - logits.max(axis=-1, keepdims=True))
+    goals = weights / weights.sum(axis=-1, keepdims=True)
 
     # 2. therapists
-    zt = rng.standard_normal((m, len(THERAPIST_TRAITS) + 1))
-    therapist = {name: _trait(params, name, zt[:, i]) for i, name in enumerate(THERAPIST_TRAITS)}
-    therapist_leniency = float(params.rater_leniency_sd) * zt[:, -1]
+    zt = draws.therapist_normal
+    therapist = {name: _trait(params, name, zt[..., i]) for i, name in enumerate(THERAPIST_TRAITS)}
+    therapist_leniency = float(params.rater_leniency_sd) * zt[..., -1]
 
     # 3. assignment
     therapist_of = assign_patients(
-        str(params.assignment), involvement, therapist["power_sharing"], rng
+        str(params.assignment), involvement, therapist["power_sharing"], draws.order
     )
     return Population(
         **therapist,
@@ -161,26 +240,34 @@ def assign_patients(
     assignment: str,
     preferred_involvement: Array,
     power_sharing: Array,
-    rng: np.random.Generator,
+    order: npt.NDArray[np.int64] | None = None,
 ) -> npt.NDArray[np.int64]:
-    """Share patients out evenly between therapists.
+    """Share patients out evenly between therapists (the index of each patient's therapist).
 
-    ``"random"``: a random permutation dealt round the therapists.
-    ``"match"``: patients ordered by preferred involvement are dealt in blocks
-    to therapists ordered by power-sharing style, so the patients who want
-    the most say meet the therapists who share the most power.
+    ``"random"``: the random permutation ``order`` of the patients dealt round
+    the therapists. ``"match"``: patients ordered by preferred involvement are
+    dealt in blocks to therapists ordered by power-sharing style, so the
+    patients who want the most say meet the therapists who share the most
+    power. Works on one clinic or on a stack (replicates on leading axes).
     """
-    n = len(preferred_involvement)
-    m = len(power_sharing)
-    therapist_of = np.empty(n, dtype=np.int64)
+    n = preferred_involvement.shape[-1]
+    m = power_sharing.shape[-1]
+    therapist_of = np.empty(preferred_involvement.shape, dtype=np.int64)
     if assignment == "random":
-        order = rng.permutation(n)
-        therapist_of[order] = np.arange(n) % m
+        if order is None:
+            raise ValueError("random assignment needs the permutation `order`")
+        dealt = np.broadcast_to(np.arange(n) % m, therapist_of.shape)
+        np.put_along_axis(therapist_of, order, dealt, axis=-1)
     elif assignment == "match":
-        patients_in_order = np.argsort(preferred_involvement, kind="stable")
-        therapists_in_order = np.argsort(power_sharing, kind="stable")
-        block = (np.arange(n) * m) // n
-        therapist_of[patients_in_order] = therapists_in_order[block]
+        patients_in_order = np.argsort(preferred_involvement, axis=-1, kind="stable")
+        therapists_in_order = np.argsort(power_sharing, axis=-1, kind="stable")
+        block = np.broadcast_to((np.arange(n) * m) // n, therapist_of.shape)
+        np.put_along_axis(
+            therapist_of,
+            patients_in_order,
+            np.take_along_axis(therapists_in_order, block, axis=-1),
+            axis=-1,
+        )
     else:
         raise ValueError(f"assignment = {assignment!r} is not allowed: 'random' or 'match'")
     return therapist_of

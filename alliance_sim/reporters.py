@@ -9,12 +9,13 @@ recorded per session — the columns of the sessions table.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from alliance_sim.model import ClinicModel
 
 __all__ = [
+    "CLINIC_MEANS",
     "MODEL_REPORTERS",
     "PATIENT_REPORTERS",
     "attendance_rate",
@@ -30,12 +31,33 @@ __all__ = [
 ]
 
 
-def _mean(values: list[float]) -> float:
+CLINIC_MEANS: dict[str, tuple[str, str]] = {
+    "goal_agreement": ("goal_agreement", "in_care"),
+    "task_agreement": ("task_agreement", "in_care"),
+    "bond": ("bond", "in_care"),
+    "alliance": ("alliance", "in_care"),
+    "self_efficacy": ("self_efficacy", "in_care"),
+    "adherence": ("adherence", "in_care"),
+    "attendance": ("attended", "in_care"),
+    "dropout": ("dropped_out", "all"),
+    "pain_mm": ("pain_mm", "all"),
+    "disability": ("disability", "all"),
+}
+"""Each clinic-level measure: (patient attribute averaged, over which patients).
+
+``"in_care"`` = the patients who have not dropped out; ``"all"`` = every
+patient. The agent engine's reporters below and the cohort engine both read
+this table.
+"""
+
+
+def _clinic_mean(model: ClinicModel, measure: str) -> float:
+    attribute, over = CLINIC_MEANS[measure]
+    patients = model.patients_in_order
+    if over == "in_care":
+        patients = [p for p in patients if not p.dropped_out]
+    values = [float(getattr(p, attribute)) for p in patients]
     return sum(values) / len(values) if values else float("nan")
-
-
-def _in_care(model: ClinicModel) -> list[Any]:
-    return [p for p in model.patients_in_order if not p.dropped_out]
 
 
 def session(model: ClinicModel) -> int:
@@ -45,52 +67,52 @@ def session(model: ClinicModel) -> int:
 
 def mean_goal_agreement(model: ClinicModel) -> float:
     """Mean goal agreement of the patients still in care."""
-    return _mean([p.goal_agreement for p in _in_care(model)])
+    return _clinic_mean(model, "goal_agreement")
 
 
 def mean_task_agreement(model: ClinicModel) -> float:
     """Mean task agreement of the patients still in care."""
-    return _mean([p.task_agreement for p in _in_care(model)])
+    return _clinic_mean(model, "task_agreement")
 
 
 def mean_bond(model: ClinicModel) -> float:
     """Mean bond of the patients still in care."""
-    return _mean([p.bond for p in _in_care(model)])
+    return _clinic_mean(model, "bond")
 
 
 def mean_alliance(model: ClinicModel) -> float:
     """Mean overall alliance of the patients still in care."""
-    return _mean([p.alliance for p in _in_care(model)])
+    return _clinic_mean(model, "alliance")
 
 
 def mean_self_efficacy(model: ClinicModel) -> float:
     """Mean self-efficacy of the patients still in care."""
-    return _mean([p.self_efficacy for p in _in_care(model)])
+    return _clinic_mean(model, "self_efficacy")
 
 
 def mean_adherence(model: ClinicModel) -> float:
     """Mean home-exercise adherence of the patients still in care."""
-    return _mean([p.adherence for p in _in_care(model)])
+    return _clinic_mean(model, "adherence")
 
 
 def attendance_rate(model: ClinicModel) -> float:
     """Share of the patients still in care who attended this session."""
-    return _mean([float(p.attended) for p in _in_care(model)])
+    return _clinic_mean(model, "attendance")
 
 
 def dropout_share(model: ClinicModel) -> float:
     """Share of all patients who have dropped out so far."""
-    return _mean([float(p.dropped_out) for p in model.patients_in_order])
+    return _clinic_mean(model, "dropout")
 
 
 def mean_pain_mm(model: ClinicModel) -> float:
     """Mean pain of all patients (mm)."""
-    return _mean([p.pain_mm for p in model.patients_in_order])
+    return _clinic_mean(model, "pain_mm")
 
 
 def mean_disability(model: ClinicModel) -> float:
     """Mean disability of all patients (0–100)."""
-    return _mean([p.disability for p in model.patients_in_order])
+    return _clinic_mean(model, "disability")
 
 
 MODEL_REPORTERS: dict[str, Callable[[ClinicModel], float]] = {

@@ -1,25 +1,49 @@
-"""The headless entry point: parameters and a seed in, tidy tables out.
+"""The headless entry points: parameters and seeds in, tidy tables out.
 
-This is the seam the command line, the web app, batch experiments and trials
-use. ``run_clinic`` runs the agent engine (a Mesa model) for one episode;
-``run_replicates`` runs several seeds derived from one with ``SeedSequence``.
+These are the seams the command line, the web app, batch experiments and
+trials use:
+
+* :func:`run_clinic` runs one episode with the agent engine (a Mesa model)
+  and returns every table of that run;
+* :func:`simulate` runs one replicate per seed with either engine —
+  ``engine="cohort"`` (the default: the rulebook over arrays, for batches) or
+  ``engine="agent"`` — and returns the tables asked for, each with
+  ``replicate`` and ``seed`` columns. Both engines give the same tables;
+* :func:`run_replicates` runs several seeds and keeps the per-run metrics and
+  the clinic time course; :func:`replicate_seeds` derives the seeds from one
+  with ``SeedSequence``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from alliance_sim.agents import Patient
+from alliance_sim.cohort import TABLES, run_cohort
+from alliance_sim.errors import ParameterError
 from alliance_sim.metrics import summarise
 from alliance_sim.model import ClinicModel
 from alliance_sim.params import Params, check_seed
 from alliance_sim.tables import patients_table, questionnaire_table
 
-__all__ = ["ClinicRun", "Replicates", "replicate_seeds", "run_clinic", "run_replicates"]
+__all__ = [
+    "ENGINES",
+    "TABLES",
+    "ClinicRun",
+    "Replicates",
+    "Simulation",
+    "replicate_seeds",
+    "run_clinic",
+    "run_replicates",
+    "simulate",
+]
+
+ENGINES: tuple[str, ...] = ("cohort", "agent")
+"""The engines: ``cohort`` (arrays of replicates × patients) and ``agent`` (the Mesa model)."""
 
 
 @dataclass
@@ -93,6 +117,132 @@ def replicate_seeds(seed: int, n: int) -> list[int]:
 
 
 @dataclass
+class Simulation:
+    """The tables of several replicate runs of the same parameters.
+
+    Every table has ``replicate`` (0, 1, …) and ``seed`` columns first, then
+    the columns of the same table of a single run (:class:`ClinicRun`);
+    ``summary`` has one row per run with every metric.
+    """
+
+    params: Params
+    seeds: list[int]
+    engine: str
+    tables: dict[str, pd.DataFrame]
+
+    def table(self, name: str) -> pd.DataFrame:
+        """The table ``name``; an error names the tables that were recorded."""
+        if name not in self.tables:
+            recorded = ", ".join(self.tables)
+            raise ParameterError(
+                f"the {name!r} table was not recorded (recorded: {recorded});"
+                f" pass tables=[..., {name!r}] to simulate()"
+            )
+        return self.tables[name]
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        """One row per run: replicate, seed and every metric."""
+        return self.table("summary")
+
+    @property
+    def clinic(self) -> pd.DataFrame:
+        """One row per run per session: clinic-level means."""
+        return self.table("clinic")
+
+    @property
+    def patients(self) -> pd.DataFrame:
+        """One row per run per patient: baseline, therapist, dyad and outcomes."""
+        return self.table("patients")
+
+    @property
+    def sessions(self) -> pd.DataFrame:
+        """One row per run per patient per session."""
+        return self.table("sessions")
+
+    @property
+    def questionnaires(self) -> pd.DataFrame:
+        """One row per run per answered questionnaire item."""
+        return self.table("questionnaires")
+
+
+def _check_choice(name: str, value: object, allowed: Sequence[str]) -> str:
+    if not isinstance(value, str) or value not in allowed:
+        raise ParameterError(
+            f"{name} = {value!r} is not allowed: one of {', '.join(repr(a) for a in allowed)}"
+        )
+    return value
+
+
+def _agent_tables(
+    params: Params,
+    seeds: Sequence[int],
+    tables: Collection[str],
+    progress: Callable[[int], None] | None,
+) -> dict[str, pd.DataFrame]:
+    parts: dict[str, list[pd.DataFrame]] = {name: [] for name in tables}
+    for replicate, seed in enumerate(seeds):
+        run = run_clinic(params, seed)
+        frames = {
+            "summary": pd.DataFrame([run.summary]),
+            "clinic": run.clinic,
+            "patients": run.patients,
+            "sessions": run.sessions,
+            "questionnaires": run.questionnaires,
+        }
+        for name in tables:
+            frame = frames[name].reset_index(drop=True).copy()
+            frame.insert(0, "seed", np.int64(seed))
+            frame.insert(0, "replicate", np.int64(replicate))
+            parts[name].append(frame)
+        if progress is not None:
+            progress(1)
+    return {name: pd.concat(frames, ignore_index=True) for name, frames in parts.items()}
+
+
+def simulate(
+    params: Params | None = None,
+    seeds: Sequence[int] = (0,),
+    engine: str = "cohort",
+    tables: Collection[str] = ("summary",),
+    progress: Callable[[int], None] | None = None,
+) -> Simulation:
+    """Run one replicate clinic per seed and return the tables asked for.
+
+    Args:
+        params: the parameter values (``Params()`` for the defaults).
+        seeds: one seed per replicate (e.g. from :func:`replicate_seeds`);
+            replicate *r* is the same clinic whichever engine runs it.
+        engine: ``"cohort"`` (fast: every replicate's patients as numpy arrays)
+            or ``"agent"`` (the Mesa model, one run at a time).
+        tables: any of ``summary`` (always included), ``clinic``,
+            ``patients``, ``sessions`` and ``questionnaires``. Ask only for
+            what you need: the per-session and per-item tables of thousands of
+            runs are large.
+        progress: called with the number of replicates finished.
+
+    Raises:
+        ParameterError: for an unknown engine or table, no seeds, or a bad seed.
+    """
+    params = params if params is not None else Params()
+    _check_choice("engine", engine, ENGINES)
+    if isinstance(tables, str):
+        tables = [tables]
+    wanted = {"summary"}
+    for name in tables:
+        wanted.add(_check_choice("table", name, TABLES))
+    ordered = [name for name in TABLES if name in wanted]
+    seeds = [check_seed(seed) for seed in seeds]
+    if not seeds:
+        raise ParameterError("seeds = [] is not allowed: give at least one seed")
+    if engine == "agent":
+        frames = _agent_tables(params, seeds, ordered, progress)
+    else:
+        frames = run_cohort(params, seeds, ordered, progress=progress)
+    return Simulation(params=params, seeds=seeds, engine=engine, tables=frames)
+
+
+@dataclass
 class Replicates:
     """Several runs of the same parameters: one summary row and a clinic time course per run."""
 
@@ -107,19 +257,11 @@ def run_replicates(
     params: Params,
     seeds: Sequence[int],
     progress: Callable[[int], None] | None = None,
+    engine: str = "cohort",
 ) -> Replicates:
-    """Run ``params`` once per seed; ``progress(1)`` is called after each run."""
-    rows = []
-    clinics = []
-    for replicate, seed in enumerate(seeds):
-        run = run_clinic(params, seed)
-        rows.append({"replicate": replicate, "seed": seed, **run.summary})
-        clinic = run.clinic.copy()
-        clinic.insert(0, "seed", seed)
-        clinic.insert(0, "replicate", replicate)
-        clinics.append(clinic)
-        if progress is not None:
-            progress(1)
-    return Replicates(
-        params=params, runs=pd.DataFrame(rows), clinic=pd.concat(clinics, ignore_index=True)
-    )
+    """Run ``params`` once per seed; ``progress(k)`` is called as runs finish.
+
+    The cohort engine is the default; ``engine="agent"`` gives the same numbers.
+    """
+    simulation = simulate(params, seeds, engine=engine, tables=("clinic",), progress=progress)
+    return Replicates(params=params, runs=simulation.summary, clinic=simulation.clinic)

@@ -14,34 +14,27 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from alliance_sim import rules
+from alliance_sim.episode import (
+    FINAL_STATE_COLUMNS,
+    HISTORY_COLUMNS,
+    OUTCOME_COLUMNS,
+    baseline_of,
+    episode_outcomes,
+)
 from alliance_sim.measures import WAI_SR, WATOCI_9, Instrument
-from alliance_sim.metrics import FULL_ADHERENCE
 from alliance_sim.population import THERAPIST_TRAITS, Population
 from alliance_sim.rules.fit import GOAL_DOMAINS
 
 __all__ = [
     "FINAL_STATE_COLUMNS",
+    "baseline_table",
+    "dyad_table",
+    "patient_frame",
     "patients_table",
     "questionnaire_table",
 ]
 
 INSTRUMENTS: dict[str, Instrument] = {WAI_SR.name: WAI_SR, WATOCI_9.name: WATOCI_9}
-
-FINAL_STATE_COLUMNS: tuple[str, ...] = (
-    "goal_agreement",
-    "task_agreement",
-    "bond",
-    "collaborative",
-    "alliance",
-    "self_efficacy",
-    "psychosocial_load",
-    "pain_mm",
-    "disability",
-    "function",
-    "gpe",
-)
-"""Patient state taken from the last session of the episode."""
 
 FormRecord = tuple[int, int, int, str, str, tuple[float, ...]]
 
@@ -79,97 +72,86 @@ def questionnaire_table(forms: Iterable[FormRecord]) -> pd.DataFrame:
 
 
 def dyad_table(population: Population) -> pd.DataFrame:
-    """The fit of each patient with their therapist, from the rules over arrays."""
-    t = population.therapist_of
-    style = rules.effective_style(
-        population.power_sharing[t], population.responsiveness[t], population.preferred_involvement
-    )
-    plan = rules.plan_goals(
-        style,
-        population.patient_as_person[t],
-        rules.therapist_goals(population.biopsychosocial[t]),
-        population.goals,
-    )
-    return pd.DataFrame(
-        {
-            "style_in_use": style,
-            "misfit": rules.involvement_misfit(style, population.preferred_involvement),
-            "goal_fit": rules.goal_fit(plan, population.goals),
-        }
-    )
+    """The fit of each patient with their therapist (see :meth:`Population.dyad`)."""
+    return pd.DataFrame({name: values.reshape(-1) for name, values in population.dyad().items()})
 
 
 def baseline_table(population: Population) -> pd.DataFrame:
-    """Each patient's baseline and their therapist's initial traits."""
-    t = population.therapist_of
+    """Each patient's baseline, their therapist's initial traits and the dyad's fit.
+
+    One row per patient; for a stack of replicate clinics, the clinics one
+    after the other.
+    """
+    n = population.n_patients
+
+    def flat(values: np.ndarray) -> np.ndarray:
+        return np.asarray(values).reshape(-1)
+
     frame = pd.DataFrame(
         {
-            "patient_id": np.arange(population.n_patients),
-            "therapist_id": t,
-            "prefers_active": population.prefers_active,
-            "preferred_involvement": population.preferred_involvement,
-            "expectation": population.expectation,
-            "prior_trust": population.prior_trust,
-            "structural_share": population.structural_share,
-            "self_efficacy_baseline": population.self_efficacy,
-            "psychosocial_load_baseline": population.psychosocial_load,
-            "pain_baseline_mm": population.pain_mm,
-            "disability_baseline": population.disability,
-            "function_baseline": population.function,
+            "patient_id": np.tile(np.arange(n, dtype=np.int64), population.therapist_of.size // n),
+            "therapist_id": flat(population.therapist_of),
+            "prefers_active": flat(population.prefers_active),
+            "preferred_involvement": flat(population.preferred_involvement),
+            "expectation": flat(population.expectation),
+            "prior_trust": flat(population.prior_trust),
+            "structural_share": flat(population.structural_share),
+            "self_efficacy_baseline": flat(population.self_efficacy),
+            "psychosocial_load_baseline": flat(population.psychosocial_load),
+            "pain_baseline_mm": flat(population.pain_mm),
+            "disability_baseline": flat(population.disability),
+            "function_baseline": flat(population.function),
         }
     )
+    goals = population.goals.reshape(-1, len(GOAL_DOMAINS))
     for k, domain in enumerate(GOAL_DOMAINS):
-        frame[f"goal_{domain}"] = population.goals[:, k]
+        frame[f"goal_{domain}"] = goals[:, k]
     for name in THERAPIST_TRAITS:
-        frame[f"therapist_{name}"] = getattr(population, name)[t]
+        frame[f"therapist_{name}"] = flat(population.per_patient(name))
     return pd.concat([frame, dyad_table(population)], axis=1)
+
+
+INTEGER_OUTCOMES = ("sessions_in_care", "sessions_attended", "n_ruptures")
+NULLABLE_INTEGER_OUTCOMES = ("dropout_session", "wai_session")
+BOOLEAN_OUTCOMES = ("dropped_out", "missed_any", "fully_adherent")
+
+
+def patient_frame(population: Population, outcomes: dict[str, np.ndarray]) -> pd.DataFrame:
+    """The patients table from the population and :func:`~alliance_sim.episode.episode_outcomes`."""
+    frame = baseline_table(population)
+    for name in OUTCOME_COLUMNS:
+        values = np.asarray(outcomes[name]).reshape(-1)
+        if name in INTEGER_OUTCOMES:
+            frame[name] = values.astype(np.int64)
+        elif name in NULLABLE_INTEGER_OUTCOMES:
+            frame[name] = pd.array(
+                np.where(np.isnan(values), 0, values).astype(np.int64),
+                dtype="Int64",
+            )
+            frame.loc[np.isnan(values), name] = pd.NA
+        elif name in BOOLEAN_OUTCOMES:
+            frame[name] = values.astype(bool)
+        else:
+            frame[name] = values.astype(float)
+    return frame
 
 
 def patients_table(sessions: pd.DataFrame, population: Population) -> pd.DataFrame:
     """One row per patient: baseline, therapist, dyad and episode outcomes.
 
-    Outcomes: the state at the last session (alliance, self-efficacy, pain,
-    disability, function, global perceived effect), attendance and dropout,
-    adherence while in care, ruptures, first-session relief, and the scores
-    of the first questionnaires each patient completed.
+    Outcomes (see :func:`~alliance_sim.episode.episode_outcomes`): the state
+    at the last session (alliance, self-efficacy, pain, disability, function,
+    global perceived effect), attendance and dropout, adherence while in
+    care, ruptures, first-session relief, and the scores of the first
+    questionnaires each patient completed.
     """
-    s = sessions.sort_values(["patient_id", "session"])
-    by_patient = s.groupby("patient_id", sort=True)
-    last = by_patient.tail(1).set_index("patient_id")
-    in_care = s[~s["dropped_out"]]
-    care = in_care.groupby("patient_id")
-    out = baseline_table(population).set_index("patient_id")
-    for column in FINAL_STATE_COLUMNS:
-        out[column] = last[column]
-    out["dropped_out"] = last["dropped_out"].astype(bool)
-    first_drop = s[s["dropped_out"]].groupby("patient_id")["session"].min()
-    out["dropout_session"] = first_drop.reindex(out.index).astype("Int64")
-    out["sessions_in_care"] = care.size().reindex(out.index, fill_value=0)
-    out["sessions_attended"] = (
-        care["attended"].sum().reindex(out.index, fill_value=0).astype("int64")
-    )
-    out["attendance"] = out["sessions_attended"] / out["sessions_in_care"]
-    out["missed_any"] = out["sessions_attended"] < out["sessions_in_care"]
-    out["adherence"] = care["adherence"].mean().reindex(out.index)
-    out["fully_adherent"] = out["adherence"] >= FULL_ADHERENCE
-    out["n_ruptures"] = by_patient["ruptured"].sum().astype("int64")
-    first = s[s["session"] == 1].set_index("patient_id")
-    out["first_session_relief_mm"] = first["relief_mm"]
-    out["pain_change_mm"] = out["pain_mm"] - out["pain_baseline_mm"]
-    out["disability_change"] = out["disability"] - out["disability_baseline"]
-    out["function_change"] = out["function"] - out["function_baseline"]
-    out["self_efficacy_change"] = out["self_efficacy"] - out["self_efficacy_baseline"]
-    measured = (
-        s.dropna(subset=["wai_patient_total"]).groupby("patient_id").head(1).set_index("patient_id")
-    )
-    out["wai_session"] = measured["session"].reindex(out.index).astype("Int64")
-    for target, source in (
-        ("wai_patient", "wai_patient_total"),
-        ("wai_therapist", "wai_therapist_total"),
-        ("watoci_patient", "watoci_patient"),
-        ("wai_patient_goal", "wai_patient_goal"),
-        ("wai_patient_task", "wai_patient_task"),
-        ("wai_patient_bond", "wai_patient_bond"),
-    ):
-        out[target] = measured[source].reindex(out.index)
-    return out.reset_index()
+    n = population.n_patients
+    s = sessions.sort_values(["session", "patient_id"], kind="stable")
+    n_sessions = len(s) // n
+
+    def record(column: str) -> np.ndarray:
+        return s[column].to_numpy().reshape(n_sessions, n)
+
+    history = {name: record(name) for name in HISTORY_COLUMNS}
+    final = {name: record(name)[-1] for name in FINAL_STATE_COLUMNS}
+    return patient_frame(population, episode_outcomes(final, history, baseline_of(population)))

@@ -1,0 +1,673 @@
+"""The cohort engine: the same rulebook over arrays of replicate clinics × patients.
+
+Where the agent engine (:class:`~alliance_sim.model.ClinicModel`) steps each
+patient agent in Python, this engine holds every patient of many replicate
+clinics in numpy arrays of shape (replicates, patients) and applies each phase
+of the session to all of them at once. It calls the same rule functions as the
+agents' methods — there is no second copy of any rule — and keeps the agents'
+conditions ("only if attended", "only after dropout", "only at the last
+session") as masks. Replicate *r*, run with seed *s*, is therefore the same
+clinic as ``ClinicModel(params, s)``: the same patients, the same random numbers,
+the same trajectories (a test checks every patient's record to 1e-12).
+
+Identical random numbers: every replicate has its own generator,
+``numpy.random.default_rng(seed)``, and takes exactly the numbers the agent
+engine takes, in the same order (:mod:`alliance_sim.population`,
+:mod:`alliance_sim.draws`). Which numbers are drawn never depends on the state
+(block A is drawn for every patient, in care or not; block B on every measured
+session), so each replicate's numbers are drawn up front, then the sessions
+run over the whole stack.
+
+Memory stays flat as the number of replicates grows: replicates run in chunks
+(:func:`default_chunk_size`), and the summary-only mode keeps one row per run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from alliance_sim import rules
+from alliance_sim.draws import (
+    N_NORMAL,
+    N_UNIFORM,
+    U_ATTEND,
+    U_DROPOUT,
+    U_RUPTURE,
+    Z_ADHERENCE,
+    Z_BOND,
+    Z_GOAL,
+    Z_GPE,
+    Z_PAIN,
+    Z_RELIEF,
+    Z_TASK,
+    draw_questionnaires,
+    draw_session,
+)
+from alliance_sim.episode import (
+    FINAL_STATE_COLUMNS,
+    HISTORY_COLUMNS,
+    baseline_of,
+    episode_outcomes,
+)
+from alliance_sim.measures import (
+    FORMS,
+    N_QUESTIONNAIRE_DRAWS,
+    WAI_SR,
+    WATOCI_9,
+    answer_items,
+    item_latents,
+    score,
+    therapist_view,
+)
+from alliance_sim.metrics import summarise_outcomes
+from alliance_sim.params import Params, check_seed, measurement_schedule
+from alliance_sim.population import (
+    Population,
+    PopulationDraws,
+    build_population,
+    draw_population_numbers,
+    stack_population_draws,
+)
+from alliance_sim.reporters import CLINIC_MEANS, MODEL_REPORTERS, PATIENT_REPORTERS
+from alliance_sim.rules.adherence import ADHERENCE_NOISE
+from alliance_sim.rules.outcomes import GPE_NOISE, PAIN_NOISE_MM
+from alliance_sim.rules.treatment import RELIEF_NOISE_MM
+from alliance_sim.tables import patient_frame
+
+__all__ = [
+    "CHUNK_PATIENT_SESSIONS",
+    "TABLES",
+    "CohortDraws",
+    "default_chunk_size",
+    "draw_cohort",
+    "run_cohort",
+]
+
+Array = npt.NDArray[np.float64]
+Mask = npt.NDArray[np.bool_]
+
+TABLES: tuple[str, ...] = ("summary", "clinic", "patients", "sessions", "questionnaires")
+"""The tables an engine can return (``summary`` always)."""
+
+CHUNK_PATIENT_SESSIONS = 200_000
+"""Patient-sessions per chunk of replicates: large enough for numpy to run at full
+speed, small enough that a chunk's arrays take a few tens of megabytes."""
+
+SCORE_COLUMNS: tuple[str, ...] = (
+    "wai_patient_goal",
+    "wai_patient_task",
+    "wai_patient_bond",
+    "wai_patient_total",
+    "wai_therapist_goal",
+    "wai_therapist_task",
+    "wai_therapist_bond",
+    "wai_therapist_total",
+    "watoci_patient",
+)
+
+SESSION_COLUMNS: tuple[str, ...] = tuple(
+    name for name in PATIENT_REPORTERS if name not in ("session", "patient_id", "therapist_id")
+)
+"""The per-session patient state recorded for the sessions table."""
+
+
+def default_chunk_size(params: Params) -> int:
+    """Replicates per chunk for ``params``: about :data:`CHUNK_PATIENT_SESSIONS` patient-sessions."""
+    per_replicate = int(params.n_patients) * int(params.n_sessions)
+    return max(1, CHUNK_PATIENT_SESSIONS // per_replicate)
+
+
+@dataclass(frozen=True)
+class CohortDraws:
+    """Every random number of a chunk of replicates, in the engines' documented order."""
+
+    population: PopulationDraws
+    """The population draws, replicates on the leading axis."""
+    uniform: Array
+    """Block A uniforms, (sessions, replicates, patients, 3)."""
+    normal: Array
+    """Block A normals, (sessions, replicates, patients, 7)."""
+    questionnaire: Array
+    """Block B normals, (measured sessions, replicates, patients, 33), in session order."""
+
+
+def draw_cohort(params: Params, seeds: Sequence[int]) -> CohortDraws:
+    """Draw every random number of the replicates with these seeds, one generator each.
+
+    Replicate *r* takes from ``default_rng(seeds[r])`` exactly what the agent
+    engine takes: its population, then per session block A and, on measured
+    sessions, block B.
+    """
+    n = int(params.n_patients)
+    n_sessions = int(params.n_sessions)
+    measured = measurement_schedule(params)
+    n_measured = len(measured)
+    size = len(seeds)
+    uniform = np.empty((n_sessions, size, n, N_UNIFORM))
+    normal = np.empty((n_sessions, size, n, N_NORMAL))
+    questionnaire = np.empty((n_measured, size, n, N_QUESTIONNAIRE_DRAWS))
+    populations = []
+    for r, seed in enumerate(seeds):
+        rng = np.random.default_rng(seed)
+        populations.append(draw_population_numbers(params, rng))
+        q = 0
+        for session in range(1, n_sessions + 1):
+            draw_session(rng, n, uniform[session - 1, r], normal[session - 1, r])
+            if session in measured:
+                draw_questionnaires(rng, n, questionnaire[q, r])
+                q += 1
+    return CohortDraws(stack_population_draws(populations), uniform, normal, questionnaire)
+
+
+class _Cohort:
+    """A chunk of replicate clinics: the state of every patient as (replicates, patients) arrays.
+
+    The phase methods mirror the agents' methods of the same phase and call
+    the same rules; where an agent acts only under a condition, the array
+    version computes for everyone and keeps the result where the condition
+    holds.
+    """
+
+    def __init__(self, params: Params, draws: CohortDraws) -> None:
+        self.params = params
+        self.draws = draws
+        pop = build_population(params, draws.population)
+        self.population = pop
+        self.n_sessions = int(params.n_sessions)
+        self.measured = sorted(measurement_schedule(params))
+        size, n = pop.therapist_of.shape
+        self.shape = (size, n)
+        # the dyad, fixed at the first session (as in Patient.__init__)
+        dyad = pop.dyad()
+        self.style = dyad["style_in_use"]
+        self.misfit = dyad["misfit"]
+        self.goal_fit = dyad["goal_fit"]
+        self.attention = rules.attention(float(params.caseload))
+        self.therapist_empathy = pop.per_patient("empathy")
+        self.therapist_communication = pop.per_patient("communication")
+        self.therapist_patient_as_person = pop.per_patient("patient_as_person")
+        self.therapist_warmth = pop.per_patient("warmth")
+        self.therapist_biopsychosocial = pop.per_patient("biopsychosocial")
+        self.therapist_leniency = pop.per_patient("therapist_leniency")
+        self.experience = pop.experience.copy()
+        self.learning_on = float(params.learning_rate) > 0.0
+        self._in_use()
+        # state
+        self.goal_agreement = np.full(self.shape, rules.alliance.INITIAL_AGREEMENT)
+        self.task_agreement = np.full(self.shape, rules.alliance.INITIAL_AGREEMENT)
+        self.bond = rules.initial_bond(pop.prior_trust)
+        self.self_efficacy = pop.self_efficacy
+        self.psychosocial_load = pop.psychosocial_load
+        self.pain_mm = pop.pain_mm
+        self.disability = pop.disability
+        self.function = pop.function
+        self.adherence = np.zeros(self.shape)
+        self.attended = np.zeros(self.shape, dtype=bool)
+        self.missed_last = np.zeros(self.shape)
+        self.dropped_out = np.zeros(self.shape, dtype=bool)
+        self.ruptured = np.zeros(self.shape, dtype=bool)
+        self.pain_before_mm = self.pain_mm
+        self.pain_after_mm = self.pain_mm
+        self.relief_mm = np.zeros(self.shape)
+        self.gpe = np.full(self.shape, np.nan)
+        self.scores: dict[str, Array] = {}
+        self.answers: Array | None = None
+
+    # --- skills in use and the targets they set (recomputed only when therapists learn) ------
+    def _in_use(self) -> None:
+        experience = np.take_along_axis(self.experience, self.population.therapist_of, axis=-1)
+        self.empathy_in_use = rules.effective_skill(self.therapist_empathy, experience)
+        self.communication_in_use = rules.effective_skill(self.therapist_communication, experience)
+        self.patient_as_person_in_use = rules.effective_skill(
+            self.therapist_patient_as_person, experience
+        )
+        self.bond_target = rules.bond_target(
+            self.empathy_in_use,
+            self.therapist_warmth,
+            self.communication_in_use,
+            self.patient_as_person_in_use,
+            self.population.prior_trust,
+            self.misfit,
+            self.attention,
+        )
+        self.goal_target = rules.goal_agreement_target(
+            self.goal_fit, self.misfit, self.communication_in_use, self.patient_as_person_in_use
+        )
+        self.task_target = rules.task_agreement_target(
+            self.population.expectation,
+            rules.explanation(self.communication_in_use, self.therapist_biopsychosocial),
+            self.goal_fit,
+            self.misfit,
+        )
+        self.p_rupture = rules.rupture_probability(
+            self.misfit, self.empathy_in_use, float(self.params.rupture_risk)
+        )
+
+    @property
+    def alliance(self) -> Array:
+        return rules.overall_alliance(self.goal_agreement, self.task_agreement, self.bond)
+
+    @property
+    def collaborative(self) -> Array:
+        return rules.collaborative_alliance(self.goal_agreement, self.task_agreement)
+
+    # --- the phases of a session (see ClinicModel.step) ----------------------------------------
+    def attendance(self, session: int, u: Array) -> None:
+        """Phase 1 (Patient.attend)."""
+        params = self.params
+        in_care = ~self.dropped_out
+        if session == 1:
+            self.attended = in_care.copy()
+        else:
+            alliance = self.alliance
+            progress = rules.progress(
+                self.pain_mm, self.population.pain_mm, self.disability, self.population.disability
+            )
+            p_drop = rules.dropout_probability(
+                alliance,
+                self.self_efficacy,
+                progress,
+                self.missed_last,
+                float(params.p_dropout_typical),
+            )
+            drops = in_care & (u[..., U_DROPOUT] < p_drop)
+            self.dropped_out = self.dropped_out | drops
+            in_care = in_care & ~drops
+            p_attend = rules.attendance_probability(
+                alliance,
+                self.self_efficacy,
+                progress,
+                self.psychosocial_load,
+                self.pain_mm,
+                float(params.p_attend_typical),
+            )
+            self.attended = in_care & (u[..., U_ATTEND] < p_attend)
+        self.missed_last = np.where(in_care, (~self.attended).astype(float), self.missed_last)
+
+    def interaction(self, u: Array, z: Array) -> None:
+        """Phase 2 (Patient.interact)."""
+        params = self.params
+        attended = self.attended
+        rate = float(params.alliance_rate)
+        sd = float(params.alliance_noise_sd)
+        bond = rules.move_toward(self.bond, self.bond_target, rate, sd * z[..., Z_BOND])
+        goal = rules.move_toward(self.goal_agreement, self.goal_target, rate, sd * z[..., Z_GOAL])
+        task = rules.move_toward(self.task_agreement, self.task_target, rate, sd * z[..., Z_TASK])
+        bond = np.where(attended, bond, self.bond)
+        self.goal_agreement = np.where(attended, goal, self.goal_agreement)
+        task = np.where(attended, task, self.task_agreement)
+        self.ruptured = attended & (u[..., U_RUPTURE] < self.p_rupture)
+        size = float(params.rupture_size)
+        self.bond = rules.apply_rupture(bond, self.ruptured, size, self.empathy_in_use)
+        self.task_agreement = rules.apply_rupture(task, self.ruptured, size, self.empathy_in_use)
+
+    def treatment(self, z: Array) -> None:
+        """Phase 3 (Patient.treat)."""
+        params = self.params
+        self.pain_before_mm = self.pain_mm
+        relief = rules.immediate_relief(
+            self.pain_mm,
+            params.device == "active",
+            self.alliance,
+            self.population.expectation,
+            float(params.ritual_relief),
+            float(params.contextual_relief),
+            float(params.device_relief),
+            RELIEF_NOISE_MM * z[..., Z_RELIEF],
+        )
+        self.relief_mm = np.where(self.attended, relief, 0.0)
+        self.pain_after_mm = self.pain_before_mm - self.relief_mm
+
+    def self_efficacy_update(self) -> None:
+        """Phase 4 (Patient.update_self_efficacy)."""
+        progress = rules.progress(
+            self.pain_after_mm,
+            self.population.pain_mm,
+            self.disability,
+            self.population.disability,
+        )
+        updated = rules.update_self_efficacy(
+            self.self_efficacy,
+            rules.mastery(self.adherence, progress),
+            self.bond,
+            self.communication_in_use,
+            self.style,
+            float(self.params.self_efficacy_rate),
+        )
+        self.self_efficacy = np.where(self.attended, updated, self.self_efficacy)
+
+    def exercise(self, z: Array) -> None:
+        """Phase 5 (Patient.exercise)."""
+        expected = rules.expected_adherence(
+            self.self_efficacy,
+            self.collaborative,
+            self.psychosocial_load,
+            float(self.params.adherence_typical),
+        )
+        done = rules.realised_adherence(expected, ADHERENCE_NOISE * z[..., Z_ADHERENCE])
+        self.adherence = np.where(self.dropped_out, 0.0, done)
+
+    def recover(self, session: int, z: Array) -> None:
+        """Phase 6 (Patient.recover)."""
+        params = self.params
+        load_before = self.psychosocial_load
+        addressed = rules.psychosocial_load_update(
+            load_before,
+            self.therapist_biopsychosocial,
+            self.patient_as_person_in_use,
+            self.bond,
+            float(params.bps_effect),
+        )
+        self.psychosocial_load = np.where(self.attended, addressed, load_before)
+        exercise_effect = float(params.exercise_effect)
+        natural = float(params.natural_recovery)
+        self.pain_mm = rules.pain_between_sessions(
+            self.pain_after_mm,
+            self.relief_mm,
+            float(params.relief_retention),
+            self.adherence,
+            exercise_effect,
+            natural,
+            self.psychosocial_load,
+            PAIN_NOISE_MM * z[..., Z_PAIN],
+        )
+        disability_before = self.disability
+        self.disability = rules.disability_update(
+            disability_before,
+            self.adherence,
+            self.population.structural_share,
+            load_before - self.psychosocial_load,
+            exercise_effect,
+            natural,
+        )
+        self.function = rules.function_update(
+            self.function,
+            self.adherence,
+            self.goal_agreement,
+            disability_before - self.disability,
+            exercise_effect,
+        )
+        if session == self.n_sessions:
+            self.gpe = rules.global_perceived_effect(
+                self.population.pain_mm,
+                self.pain_mm,
+                self.population.disability,
+                self.disability,
+                self.alliance,
+                GPE_NOISE * z[..., Z_GPE],
+            )
+
+    def learning(self) -> None:
+        """Phase 7 (Physiotherapist.learn): feedback = mean bond of the patients seen this session."""
+        if not self.learning_on:
+            return
+        size, m = self.experience.shape
+        index = (self.population.therapist_of + m * np.arange(size)[:, None]).ravel()
+        seen = self.attended.ravel()
+        bond_sum = np.bincount(
+            index, weights=np.where(seen, self.bond.ravel(), 0.0), minlength=size * m
+        )
+        n_seen = np.bincount(index[seen], minlength=size * m)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            feedback = (bond_sum / n_seen).reshape(size, m)
+        learned = rules.learn(self.experience, feedback, float(self.params.learning_rate))
+        self.experience = np.where(n_seen.reshape(size, m) > 0, learned, self.experience)
+        self._in_use()
+
+    def observation(self, session: int, noise: Array | None) -> None:
+        """Phase 8 (Patient.fill_in_questionnaires) on measured sessions; else no scores."""
+        self.answers = None
+        if noise is None:
+            self.scores = {}
+            return
+        params = self.params
+        sd = float(params.item_noise_sd)
+        k = WAI_SR.n_items
+        patient_bias = float(params.patient_rating_bias)
+        leniency = self.population.patient_leniency
+        latent = item_latents(WAI_SR, self.goal_agreement, self.task_agreement, self.bond)
+        patient_answers = answer_items(WAI_SR, latent, patient_bias, leniency, sd * noise[..., :k])
+        therapist_answers = answer_items(
+            WAI_SR,
+            therapist_view(latent),
+            float(params.therapist_rating_bias),
+            self.therapist_leniency,
+            sd * noise[..., k : 2 * k],
+        )
+        latent9 = item_latents(WATOCI_9, self.goal_agreement, self.task_agreement, self.bond)
+        watoci_answers = answer_items(
+            WATOCI_9, latent9, patient_bias, leniency, sd * noise[..., 2 * k :]
+        )
+        attended = self.attended
+        scores: dict[str, Array] = {}
+        for rater, answers in (("patient", patient_answers), ("therapist", therapist_answers)):
+            for scale, value in score(WAI_SR, answers).items():
+                scores[f"wai_{rater}_{scale}"] = np.where(attended, value, np.nan)
+        scores["watoci_patient"] = np.where(
+            attended, score(WATOCI_9, watoci_answers)["total"], np.nan
+        )
+        self.scores = scores
+        self.answers = np.concatenate([patient_answers, therapist_answers, watoci_answers], axis=-1)
+
+    def value(self, column: str) -> np.ndarray:
+        """The current value of a sessions-table column."""
+        if column in SCORE_COLUMNS:
+            return self.scores.get(column, np.full(self.shape, np.nan))
+        return np.asarray(getattr(self, column))
+
+    # --- the episode ----------------------------------------------------------------------------
+    def run(
+        self, tables: Collection[str], seeds: Sequence[int], first: int
+    ) -> dict[str, pd.DataFrame]:
+        """Run every session and return the requested tables (rows tagged replicate and seed)."""
+        size, n = self.shape
+        n_sessions = self.n_sessions
+        recorded = SESSION_COLUMNS if "sessions" in tables else HISTORY_COLUMNS
+        history = {name: np.empty((n_sessions, size, n), dtype=_dtype(name)) for name in recorded}
+        clinic = (
+            {name: np.empty((n_sessions, size)) for name in CLINIC_MEANS}
+            if ("clinic" in tables)
+            else {}
+        )
+        forms: list[tuple[int, Array, Mask]] = []
+        q = 0
+        for session in range(1, n_sessions + 1):
+            u = self.draws.uniform[session - 1]
+            z = self.draws.normal[session - 1]
+            self.attendance(session, u)
+            self.interaction(u, z)
+            self.treatment(z)
+            self.self_efficacy_update()
+            self.exercise(z)
+            self.recover(session, z)
+            self.learning()
+            noise = None
+            if session in self.measured:
+                noise = self.draws.questionnaire[q]
+                q += 1
+            self.observation(session, noise)
+            for name in recorded:
+                history[name][session - 1] = self.value(name)
+            if clinic:
+                in_care = ~self.dropped_out
+                for name, (attribute, over) in CLINIC_MEANS.items():
+                    mask = None if over == "all" else in_care
+                    clinic[name][session - 1] = _mean_over(self.value(attribute), mask)
+            if "questionnaires" in tables and self.answers is not None:
+                forms.append((session, self.answers, self.attended))
+
+        final = {name: self.value(name) for name in FINAL_STATE_COLUMNS}
+        by_replicate = {name: values.transpose(1, 0, 2) for name, values in history.items()}
+        outcomes = episode_outcomes(final, by_replicate, baseline_of(self.population))
+        metrics = summarise_outcomes(outcomes)
+        replicate = np.arange(first, first + size, dtype=np.int64)
+        seed = np.asarray(seeds, dtype=np.int64)
+        out = {"summary": pd.DataFrame({"replicate": replicate, "seed": seed, **metrics})}
+        if "clinic" in tables:
+            out["clinic"] = _clinic_frame(clinic, replicate, seed)
+        if "patients" in tables:
+            out["patients"] = _tag(patient_frame(self.population, outcomes), replicate, seed, n)
+        if "sessions" in tables:
+            out["sessions"] = _sessions_frame(history, self.population, replicate, seed)
+        if "questionnaires" in tables:
+            out["questionnaires"] = _questionnaire_frame(forms, self.population, replicate, seed)
+        return out
+
+
+def _dtype(column: str) -> type:
+    return bool if column in ("attended", "dropped_out", "ruptured") else float
+
+
+def _mean_over(values: np.ndarray, mask: Mask | None) -> Array:
+    """Mean over the patients (last axis), of those in ``mask`` (all if None); NaN if none."""
+    values = np.asarray(values, dtype=float)
+    if mask is None:
+        return values.sum(axis=-1) / values.shape[-1]
+    count = mask.sum(axis=-1)
+    total = np.where(mask, values, 0.0).sum(axis=-1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(count > 0, total / np.maximum(count, 1), np.nan)
+
+
+def _tag(
+    frame: pd.DataFrame, replicate: np.ndarray, seed: np.ndarray, rows_each: int
+) -> pd.DataFrame:
+    """Put replicate and seed columns first, ``rows_each`` rows per replicate."""
+    frame.insert(0, "seed", np.repeat(seed, rows_each))
+    frame.insert(0, "replicate", np.repeat(replicate, rows_each))
+    return frame
+
+
+def _clinic_frame(
+    clinic: dict[str, Array], replicate: np.ndarray, seed: np.ndarray
+) -> pd.DataFrame:
+    n_sessions, size = next(iter(clinic.values())).shape
+    columns: dict[str, np.ndarray] = {
+        "session": np.tile(np.arange(1, n_sessions + 1, dtype=np.int64), size)
+    }
+    for name in MODEL_REPORTERS:
+        if name != "session":
+            columns[name] = clinic[name].T.reshape(-1)
+    return _tag(pd.DataFrame(columns), replicate, seed, n_sessions)
+
+
+def _sessions_frame(
+    history: dict[str, np.ndarray], population: Population, replicate: np.ndarray, seed: np.ndarray
+) -> pd.DataFrame:
+    n_sessions, size, n = history["attended"].shape
+    columns: dict[str, np.ndarray] = {
+        "session": np.tile(np.repeat(np.arange(1, n_sessions + 1, dtype=np.int64), n), size),
+        "patient_id": np.tile(np.arange(n, dtype=np.int64), size * n_sessions),
+        "therapist_id": np.broadcast_to(
+            population.therapist_of[:, None, :], (size, n_sessions, n)
+        ).reshape(-1),
+    }
+    for name in SESSION_COLUMNS:
+        columns[name] = history[name].transpose(1, 0, 2).reshape(-1)
+    return _tag(pd.DataFrame(columns), replicate, seed, n_sessions * n)
+
+
+def _form_layout() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Rater, instrument, item number and subscale of each of the 33 answers of a patient."""
+    raters, instruments, items, subscales = [], [], [], []
+    for rater, instrument in FORMS:
+        raters += [rater] * instrument.n_items
+        instruments += [instrument.name] * instrument.n_items
+        items += list(range(1, instrument.n_items + 1))
+        subscales += list(instrument.subscales)
+    return (
+        np.array(raters, dtype=object),
+        np.array(instruments, dtype=object),
+        np.array(items, dtype=np.int64),
+        np.array(subscales, dtype=object),
+    )
+
+
+def _questionnaire_frame(
+    forms: list[tuple[int, Array, Mask]],
+    population: Population,
+    replicate: np.ndarray,
+    seed: np.ndarray,
+) -> pd.DataFrame:
+    """One row per answered item, ordered by replicate, session, patient, form, item."""
+    size, n = population.therapist_of.shape
+    rater, instrument, item, subscale = _form_layout()
+    k = len(item)
+    columns = (
+        "replicate",
+        "seed",
+        "session",
+        "patient_id",
+        "therapist_id",
+        "rater",
+        "instrument",
+        "item",
+        "subscale",
+        "answer",
+    )
+    if not forms:
+        frame = pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+        return frame.astype(
+            {c: "int64" for c in ("replicate", "seed", "session", "patient_id", "therapist_id")}
+            | {"item": "int64", "answer": "int64"}
+        )
+    sessions = np.array([f[0] for f in forms], dtype=np.int64)
+    answers = np.stack([f[1] for f in forms], axis=1)  # (R, Q, N, 33)
+    mask = np.stack([f[2] for f in forms], axis=1)  # (R, Q, N)
+    shape = mask.shape
+    rep_index = np.broadcast_to(np.arange(size)[:, None, None], shape)[mask]
+    session_index = np.broadcast_to(sessions[None, :, None], shape)[mask]
+    patient_index = np.broadcast_to(np.arange(n)[None, None, :], shape)[mask]
+    therapist_index = np.broadcast_to(population.therapist_of[:, None, :], shape)[mask]
+    rows = len(rep_index)
+    return pd.DataFrame(
+        {
+            "replicate": np.repeat(replicate[rep_index], k),
+            "seed": np.repeat(seed[rep_index], k),
+            "session": np.repeat(session_index, k),
+            "patient_id": np.repeat(patient_index.astype(np.int64), k),
+            "therapist_id": np.repeat(therapist_index, k),
+            "rater": np.tile(rater, rows),
+            "instrument": np.tile(instrument, rows),
+            "item": np.tile(item, rows),
+            "subscale": np.tile(subscale, rows),
+            "answer": answers[mask].reshape(-1).astype(np.int64),
+        }
+    )
+
+
+def run_cohort(
+    params: Params,
+    seeds: Sequence[int],
+    tables: Collection[str] = ("summary",),
+    chunk_size: int | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> dict[str, pd.DataFrame]:
+    """Run one replicate clinic per seed with the cohort engine; return the tables asked for.
+
+    Args:
+        params: the parameter values, shared by every replicate.
+        seeds: one seed per replicate; replicate *r* equals the agent engine's
+            run with ``seeds[r]``.
+        tables: which of :data:`TABLES` to return (``summary`` is always
+            returned); each table has ``replicate`` and ``seed`` columns first.
+        chunk_size: replicates run together (default :func:`default_chunk_size`);
+            results do not depend on it.
+        progress: called with the number of replicates finished after each chunk.
+    """
+    seeds = [check_seed(seed) for seed in seeds]
+    size = chunk_size if chunk_size is not None else default_chunk_size(params)
+    parts: dict[str, list[pd.DataFrame]] = {}
+    for start in range(0, len(seeds), size):
+        chunk = seeds[start : start + size]
+        cohort = _Cohort(params, draw_cohort(params, chunk))
+        for name, frame in cohort.run(tables, chunk, start).items():
+            parts.setdefault(name, []).append(frame)
+        if progress is not None:
+            progress(len(chunk))
+    return {name: pd.concat(frames, ignore_index=True) for name, frames in parts.items()}
