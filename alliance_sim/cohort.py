@@ -77,7 +77,7 @@ from alliance_sim.reporters import CLINIC_MEANS, MODEL_REPORTERS, PATIENT_REPORT
 from alliance_sim.rules.adherence import ADHERENCE_NOISE
 from alliance_sim.rules.outcomes import GPE_NOISE, PAIN_NOISE_MM
 from alliance_sim.rules.treatment import RELIEF_NOISE_MM
-from alliance_sim.tables import patient_frame
+from alliance_sim.tables import QUESTIONNAIRE_DTYPES, patient_frame
 
 __all__ = [
     "CHUNK_PATIENT_SESSIONS",
@@ -598,24 +598,9 @@ def _questionnaire_frame(
     size, n = population.therapist_of.shape
     rater, instrument, item, subscale = _form_layout()
     k = len(item)
-    columns = (
-        "replicate",
-        "seed",
-        "session",
-        "patient_id",
-        "therapist_id",
-        "rater",
-        "instrument",
-        "item",
-        "subscale",
-        "answer",
-    )
+    dtypes = {"replicate": "int64", "seed": "int64", **QUESTIONNAIRE_DTYPES}
     if not forms:
-        frame = pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
-        return frame.astype(
-            {c: "int64" for c in ("replicate", "seed", "session", "patient_id", "therapist_id")}
-            | {"item": "int64", "answer": "int64"}
-        )
+        return pd.DataFrame({c: [] for c in dtypes}).astype(dtypes)
     sessions = np.array([f[0] for f in forms], dtype=np.int64)
     answers = np.stack([f[1] for f in forms], axis=1)  # (R, Q, N, 33)
     mask = np.stack([f[2] for f in forms], axis=1)  # (R, Q, N)
@@ -638,7 +623,7 @@ def _questionnaire_frame(
             "subscale": np.tile(subscale, rows),
             "answer": answers[mask].reshape(-1).astype(np.int64),
         }
-    )
+    ).astype(dtypes)
 
 
 def run_cohort(

@@ -21,12 +21,13 @@ from alliance_sim.episode import (
     baseline_of,
     episode_outcomes,
 )
-from alliance_sim.measures import WAI_SR, WATOCI_9, Instrument
+from alliance_sim.measures import FORMS, WAI_SR, WATOCI_9, Instrument
 from alliance_sim.population import THERAPIST_TRAITS, Population
 from alliance_sim.rules.fit import GOAL_DOMAINS
 
 __all__ = [
     "FINAL_STATE_COLUMNS",
+    "QUESTIONNAIRE_DTYPES",
     "baseline_table",
     "dyad_table",
     "patient_frame",
@@ -39,6 +40,21 @@ INSTRUMENTS: dict[str, Instrument] = {WAI_SR.name: WAI_SR, WATOCI_9.name: WATOCI
 FormRecord = tuple[int, int, int, str, str, tuple[float, ...]]
 
 
+QUESTIONNAIRE_DTYPES: dict[str, object] = {
+    "session": "int64",
+    "patient_id": "int64",
+    "therapist_id": "int64",
+    "rater": pd.CategoricalDtype(sorted({rater for rater, _ in FORMS})),
+    "instrument": pd.CategoricalDtype(list(INSTRUMENTS)),
+    "item": "int64",
+    "subscale": pd.CategoricalDtype(
+        sorted({s for instrument in INSTRUMENTS.values() for s in instrument.subscales})
+    ),
+    "answer": "int64",
+}
+"""The questionnaire table's columns and types (categories fixed, so tables concatenate)."""
+
+
 def questionnaire_table(forms: Iterable[FormRecord]) -> pd.DataFrame:
     """One row per answered item: session, patient, therapist, rater, instrument, item, subscale, answer."""
     rows = []
@@ -48,27 +64,7 @@ def questionnaire_table(forms: Iterable[FormRecord]) -> pd.DataFrame:
             rows.append(
                 (session, patient_id, therapist_id, rater, instrument, item, subscale, int(answer))
             )
-    return pd.DataFrame(
-        rows,
-        columns=[
-            "session",
-            "patient_id",
-            "therapist_id",
-            "rater",
-            "instrument",
-            "item",
-            "subscale",
-            "answer",
-        ],
-    ).astype(
-        {
-            "session": "int64",
-            "patient_id": "int64",
-            "therapist_id": "int64",
-            "item": "int64",
-            "answer": "int64",
-        }
-    )
+    return pd.DataFrame(rows, columns=list(QUESTIONNAIRE_DTYPES)).astype(QUESTIONNAIRE_DTYPES)
 
 
 def dyad_table(population: Population) -> pd.DataFrame:

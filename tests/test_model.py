@@ -1,4 +1,4 @@
-"""The agent engine: reproducibility, the schedule, invariants, population and assignment."""
+"""The agent engine: reproducibility, the schedule, invariants (both engines), population, assignment."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from alliance_sim.errors import ParameterError
 from alliance_sim.model import PHASES, ClinicModel
 from alliance_sim.params import Params, measurement_schedule
 from alliance_sim.scenarios import load_scenario
-from alliance_sim.simulation import run_clinic
+from alliance_sim.simulation import ENGINES, run_clinic, simulate
 
 SMALL = {"n_patients": 30}
 
@@ -139,9 +139,10 @@ def test_the_model_stops_running_after_the_last_session():
 # --- invariants for any valid parameters -----------------------------------------------------------
 
 
+@pytest.mark.parametrize("engine", ENGINES)
 @given(params=params(), seed=seeds)
-def test_every_run_keeps_its_state_in_bounds_and_its_patients_counted(params, seed):
-    run = run_clinic(params, seed)
+def test_every_run_keeps_its_state_in_bounds_and_its_patients_counted(engine, params, seed):
+    run = simulate(params, [seed], engine=engine, tables=("sessions", "patients"))
     s = run.sessions
     n, n_sessions = int(params.n_patients), int(params.n_sessions)
 

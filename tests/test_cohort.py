@@ -1,0 +1,231 @@
+"""The cohort engine: identical to the agent engine, replicate by replicate, and cheap in bulk."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from strategies import params, seeds
+
+from alliance_sim.cohort import TABLES, default_chunk_size, draw_cohort, run_cohort
+from alliance_sim.draws import draw_questionnaires, draw_session
+from alliance_sim.errors import ParameterError
+from alliance_sim.metrics import METRICS, summarise
+from alliance_sim.params import Params, measurement_schedule
+from alliance_sim.population import build_population, draw_population, draw_population_numbers
+from alliance_sim.scenarios import builtin_scenarios, load_scenario
+from alliance_sim.simulation import replicate_seeds, run_replicates, simulate
+
+ALL_TABLES = TABLES
+TOLERANCE = 1e-12
+
+
+def assert_same_tables(agent: dict[str, pd.DataFrame], cohort: dict[str, pd.DataFrame]) -> None:
+    """Same tables, same columns and types, integers and flags exact, numbers to 1e-12."""
+    assert list(agent) == list(cohort)
+    for name in agent:
+        pd.testing.assert_frame_equal(
+            agent[name],
+            cohort[name],
+            check_exact=False,
+            rtol=0,
+            atol=TOLERANCE,
+            obj=f"the {name} table",
+        )
+
+
+def both_engines(params: Params, run_seeds: list[int]) -> tuple[dict, dict]:
+    agent = simulate(params, run_seeds, engine="agent", tables=ALL_TABLES).tables
+    cohort = simulate(params, run_seeds, engine="cohort", tables=ALL_TABLES).tables
+    return agent, cohort
+
+
+# --- identity -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", sorted(builtin_scenarios()))
+def test_every_builtin_scenario_gives_the_agent_engines_tables_replicate_by_replicate(name):
+    agent, cohort = both_engines(load_scenario(name).params(), [2024, 7])
+    assert_same_tables(agent, cohort)
+
+
+SCENARIO_OPTIONS = [
+    {"assignment": "match"},
+    {"assignment": "match", "learning_rate": 0.3, "n_therapists": 4},
+    {"learning_rate": 0.5, "experience_mean": 0.1},
+    {"n_patients": 3, "n_therapists": 7, "learning_rate": 0.2},  # therapists without patients
+    {"device": "active"},
+    {"n_sessions": 1},
+    {"n_sessions": 4, "measurement_sessions": "1,2,3,last"},
+    {"measurement_sessions": "last"},
+    {"p_dropout_typical": 0.4},
+    {"p_attend_typical": 0.05},
+    {"rupture_risk": 1.0, "power_sharing_mean": 0.0, "p_prefers_active": 1.0},
+    {"responsiveness_mean": 1.0, "responsiveness_sd": 0.0},
+    {"item_noise_sd": 0.0, "rater_leniency_sd": 0.0},
+    {"caseload": 60, "n_patients": 1, "n_therapists": 1},
+]
+
+
+@pytest.mark.parametrize("changes", SCENARIO_OPTIONS, ids=lambda c: ",".join(c))
+def test_every_scenario_option_gives_the_agent_engines_tables(changes):
+    run_params = Params({"n_patients": 40, **changes})
+    agent, cohort = both_engines(run_params, [11, 12, 13])
+    assert_same_tables(agent, cohort)
+
+
+@settings(max_examples=max(50, settings().max_examples), deadline=None)
+@given(params=params(), seed=seeds)
+def test_any_valid_parameters_give_the_agent_engines_tables(params, seed):
+    agent, cohort = both_engines(params, [seed, (seed + 1) % 2**32])
+    assert_same_tables(agent, cohort)
+
+
+def test_the_cohort_draws_exactly_the_agent_engines_random_numbers():
+    run_params = Params(n_patients=9, n_therapists=2, n_sessions=5, measurement_sessions="1,4")
+    run_seeds = [5, 6, 7]
+    draws = draw_cohort(run_params, run_seeds)
+    for r, seed in enumerate(run_seeds):
+        replay = np.random.default_rng(seed)
+        population = draw_population_numbers(run_params, replay)
+        for name in ("patient_normal", "patient_uniform", "therapist_normal", "order"):
+            np.testing.assert_array_equal(
+                getattr(draws.population, name)[r], getattr(population, name), err_msg=name
+            )
+        q = 0
+        for session in range(1, 6):
+            block = draw_session(replay, 9)
+            np.testing.assert_array_equal(draws.uniform[session - 1, r], block.uniform)
+            np.testing.assert_array_equal(draws.normal[session - 1, r], block.normal)
+            if session in measurement_schedule(run_params):
+                noise = draw_questionnaires(replay, 9)
+                np.testing.assert_array_equal(draws.questionnaire[q, r], noise)
+                q += 1
+        assert q == draws.questionnaire.shape[0] == 2
+
+
+def test_a_stack_of_populations_is_the_populations_built_one_by_one():
+    run_params = Params(n_patients=12, n_therapists=3, assignment="match")
+    run_seeds = [1, 2, 3]
+    stacked = build_population(run_params, draw_cohort(run_params, run_seeds).population)
+    for r, seed in enumerate(run_seeds):
+        alone = draw_population(run_params, np.random.default_rng(seed))
+        for name, values in alone.arrays().items():
+            np.testing.assert_array_equal(getattr(stacked, name)[r], values, err_msg=name)
+
+
+# --- replicates and chunks ----------------------------------------------------------------------
+
+
+def test_results_do_not_depend_on_how_replicates_are_chunked():
+    run_params = Params(n_patients=30, learning_rate=0.2)
+    run_seeds = replicate_seeds(3, 7)
+    whole = run_cohort(run_params, run_seeds, ALL_TABLES, chunk_size=7)
+    for chunk_size in (1, 3):
+        chunked = run_cohort(run_params, run_seeds, ALL_TABLES, chunk_size=chunk_size)
+        for name in ALL_TABLES:
+            pd.testing.assert_frame_equal(whole[name], chunked[name], obj=name)
+
+
+def test_a_replicate_is_the_same_alone_or_among_others():
+    run_params = Params(n_patients=30)
+    together = run_cohort(run_params, [1, 2, 3], ("sessions",))["sessions"]
+    alone = run_cohort(run_params, [2], ("sessions",))["sessions"]
+    middle = together[together["replicate"] == 1].drop(columns="replicate")
+    pd.testing.assert_frame_equal(
+        middle.reset_index(drop=True), alone.drop(columns="replicate").reset_index(drop=True)
+    )
+
+
+def test_the_same_seeds_give_identical_tables_and_other_seeds_differ():
+    run_params = Params(n_patients=30)
+    one = run_cohort(run_params, [4, 5], ALL_TABLES)
+    again = run_cohort(run_params, [4, 5], ALL_TABLES)
+    other = run_cohort(run_params, [6, 7], ALL_TABLES)
+    for name in ALL_TABLES:
+        pd.testing.assert_frame_equal(one[name], again[name])
+    assert not np.allclose(one["sessions"]["pain_mm"], other["sessions"]["pain_mm"])
+    assert not one["summary"]["alliance"].equals(other["summary"]["alliance"])
+
+
+def test_summary_mode_gives_the_metrics_of_the_full_tables():
+    run_params = Params(n_patients=50)
+    run_seeds = replicate_seeds(8, 5)
+    summary = run_cohort(run_params, run_seeds)
+    full = run_cohort(run_params, run_seeds, ALL_TABLES)
+    assert list(summary) == ["summary"]
+    pd.testing.assert_frame_equal(summary["summary"], full["summary"])
+    assert list(summary["summary"].columns) == ["replicate", "seed", *METRICS]
+    for r, patients in full["patients"].groupby("replicate"):
+        metrics = summarise(patients.drop(columns=["replicate", "seed"]))
+        row = summary["summary"].iloc[int(r)]
+        for name, value in metrics.items():
+            assert row[name] == pytest.approx(value, abs=TOLERANCE, nan_ok=True), name
+
+
+def test_every_table_tags_its_rows_with_replicate_and_seed():
+    run_seeds = [101, 202]
+    tables = run_cohort(Params(n_patients=12, n_sessions=3), run_seeds, ALL_TABLES)
+    for name, frame in tables.items():
+        assert list(frame.columns[:2]) == ["replicate", "seed"], name
+        assert sorted(frame["replicate"].unique()) == [0, 1], name
+        assert dict(zip(frame["replicate"], frame["seed"], strict=True)) == {0: 101, 1: 202}
+    assert len(tables["sessions"]) == 2 * 12 * 3
+    assert len(tables["patients"]) == 2 * 12
+    assert len(tables["clinic"]) == 2 * 3
+
+
+def test_the_default_chunk_holds_many_replicates_of_a_default_clinic_and_at_least_one_of_a_huge_one():
+    assert default_chunk_size(Params()) >= 50
+    assert default_chunk_size(Params(n_patients=5000, n_sessions=52)) == 1
+
+
+@pytest.mark.parametrize("engine", ["cohort", "agent"])
+def test_progress_counts_every_replicate_once(engine):
+    counted: list[int] = []
+    simulate(Params(n_patients=5, n_sessions=2), [1, 2, 3], engine=engine, progress=counted.append)
+    assert sum(counted) == 3
+
+
+def test_run_replicates_gives_the_same_runs_on_both_engines():
+    run_params = Params(n_patients=40)
+    run_seeds = replicate_seeds(0, 3)
+    cohort = run_replicates(run_params, run_seeds)
+    agent = run_replicates(run_params, run_seeds, engine="agent")
+    pd.testing.assert_frame_equal(cohort.runs, agent.runs, check_exact=False, rtol=0, atol=1e-12)
+    pd.testing.assert_frame_equal(
+        cohort.clinic, agent.clinic, check_exact=False, rtol=0, atol=1e-12
+    )
+
+
+# --- the entry point's errors ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"engine": "fast"}, r"engine = 'fast' is not allowed: one of 'cohort', 'agent'"),
+        ({"tables": ["session"]}, r"table = 'session' is not allowed: one of 'summary'"),
+        ({"seeds": []}, r"seeds = \[\] is not allowed"),
+        ({"seeds": [1, -2]}, r"seed = -2 is not allowed"),
+        ({"seeds": [1.5]}, r"seed = 1.5 is not allowed"),
+    ],
+)
+def test_bad_arguments_to_simulate_are_rejected_naming_the_field_and_what_is_allowed(
+    kwargs, message
+):
+    with pytest.raises(ParameterError, match=message):
+        simulate(Params(n_patients=2), **{"seeds": [1], **kwargs})
+
+
+def test_asking_for_a_table_that_was_not_recorded_names_the_tables_that_were():
+    result = simulate(Params(n_patients=2, n_sessions=2), [1], tables=["clinic"])
+    assert len(result.clinic) == 2
+    with pytest.raises(ParameterError, match=r"'sessions' table was not recorded.*summary, clinic"):
+        _ = result.sessions
+
+
+def test_a_single_table_name_is_accepted_as_well_as_a_list():
+    result = simulate(Params(n_patients=2, n_sessions=2), [1], tables="patients")
+    assert set(result.tables) == {"summary", "patients"}
