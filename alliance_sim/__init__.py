@@ -12,6 +12,10 @@ Quick start::
     run.summary["adherence"]
     run.sessions        # one row per patient per session (pandas)
 
+    # a thousand replicate clinics on the cohort engine: one row of metrics each
+    many = simulate(load_scenario("shared-power").params(), replicate_seeds(7, 1000))
+    many.summary["adherence"].describe()
+
 The library never imports a face (command line, web app, notebooks).
 """
 
@@ -25,11 +29,14 @@ from alliance_sim.model import PHASES, ClinicModel
 from alliance_sim.params import SCHEMA, Params
 from alliance_sim.scenarios import Scenario, builtin_scenarios, load_scenario
 from alliance_sim.simulation import (
+    ENGINES,
     ClinicRun,
     Replicates,
+    Simulation,
     replicate_seeds,
     run_clinic,
     run_replicates,
+    simulate,
 )
 
 try:
@@ -38,6 +45,7 @@ except PackageNotFoundError:  # running from a source tree without installing
     __version__ = "0+unknown"
 
 __all__ = [
+    "ENGINES",
     "METRICS",
     "PHASES",
     "SCHEMA",
@@ -50,6 +58,7 @@ __all__ = [
     "Replicates",
     "Scenario",
     "ScenarioError",
+    "Simulation",
     "__version__",
     "builtin_scenarios",
     "compare",
@@ -57,4 +66,5 @@ __all__ = [
     "replicate_seeds",
     "run_clinic",
     "run_replicates",
+    "simulate",
 ]

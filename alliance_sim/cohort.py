@@ -257,8 +257,8 @@ class _Cohort:
         return rules.collaborative_alliance(self.goal_agreement, self.task_agreement)
 
     # --- the phases of a session (see ClinicModel.step) ----------------------------------------
-    def attendance(self, session: int, u: Array) -> None:
-        """Phase 1 (Patient.attend)."""
+    def attend(self, session: int, u: Array) -> None:
+        """Phase 1, attendance (as Patient.attend)."""
         params = self.params
         in_care = ~self.dropped_out
         if session == 1:
@@ -289,8 +289,8 @@ class _Cohort:
             self.attended = in_care & (u[..., U_ATTEND] < p_attend)
         self.missed_last = np.where(in_care, (~self.attended).astype(float), self.missed_last)
 
-    def interaction(self, u: Array, z: Array) -> None:
-        """Phase 2 (Patient.interact)."""
+    def interact(self, u: Array, z: Array) -> None:
+        """Phase 2, interaction (as Patient.interact)."""
         params = self.params
         attended = self.attended
         rate = float(params.alliance_rate)
@@ -306,8 +306,8 @@ class _Cohort:
         self.bond = rules.apply_rupture(bond, self.ruptured, size, self.empathy_in_use)
         self.task_agreement = rules.apply_rupture(task, self.ruptured, size, self.empathy_in_use)
 
-    def treatment(self, z: Array) -> None:
-        """Phase 3 (Patient.treat)."""
+    def treat(self, z: Array) -> None:
+        """Phase 3, treatment (as Patient.treat)."""
         params = self.params
         self.pain_before_mm = self.pain_mm
         relief = rules.immediate_relief(
@@ -323,8 +323,8 @@ class _Cohort:
         self.relief_mm = np.where(self.attended, relief, 0.0)
         self.pain_after_mm = self.pain_before_mm - self.relief_mm
 
-    def self_efficacy_update(self) -> None:
-        """Phase 4 (Patient.update_self_efficacy)."""
+    def update_self_efficacy(self) -> None:
+        """Phase 4, self-efficacy (as Patient.update_self_efficacy)."""
         progress = rules.progress(
             self.pain_after_mm,
             self.population.pain_mm,
@@ -342,7 +342,7 @@ class _Cohort:
         self.self_efficacy = np.where(self.attended, updated, self.self_efficacy)
 
     def exercise(self, z: Array) -> None:
-        """Phase 5 (Patient.exercise)."""
+        """Phase 5, adherence (as Patient.exercise)."""
         expected = rules.expected_adherence(
             self.self_efficacy,
             self.collaborative,
@@ -353,7 +353,7 @@ class _Cohort:
         self.adherence = np.where(self.dropped_out, 0.0, done)
 
     def recover(self, session: int, z: Array) -> None:
-        """Phase 6 (Patient.recover)."""
+        """Phase 6, outcomes (as Patient.recover)."""
         params = self.params
         load_before = self.psychosocial_load
         addressed = rules.psychosocial_load_update(
@@ -402,8 +402,8 @@ class _Cohort:
                 GPE_NOISE * z[..., Z_GPE],
             )
 
-    def learning(self) -> None:
-        """Phase 7 (Physiotherapist.learn): feedback = mean bond of the patients seen this session."""
+    def learn(self) -> None:
+        """Phase 7, learning (as Physiotherapist.learn): feedback = mean bond of the patients seen."""
         if not self.learning_on:
             return
         size, m = self.experience.shape
@@ -419,8 +419,8 @@ class _Cohort:
         self.experience = np.where(n_seen.reshape(size, m) > 0, learned, self.experience)
         self._in_use()
 
-    def observation(self, session: int, noise: Array | None) -> None:
-        """Phase 8 (Patient.fill_in_questionnaires) on measured sessions; else no scores."""
+    def fill_in_questionnaires(self, noise: Array | None) -> None:
+        """Phase 8, observation (as Patient.fill_in_questionnaires); no scores when unmeasured."""
         self.answers = None
         if noise is None:
             self.scores = {}
@@ -461,6 +461,27 @@ class _Cohort:
         return np.asarray(getattr(self, column))
 
     # --- the episode ----------------------------------------------------------------------------
+    def step(self, session: int) -> None:
+        """One session for every clinic of the chunk, in the schedule of ``ClinicModel.step``.
+
+        1. attendance, 2. interaction, 3. treatment, 4. self_efficacy,
+        5. adherence, 6. outcomes, 7. learning, 8. observation — each phase
+        with this session's rows of the replicates' draws (block A; block B on
+        measured sessions).
+        """
+        u = self.draws.uniform[session - 1]
+        z = self.draws.normal[session - 1]
+        self.attend(session, u)
+        self.interact(u, z)
+        self.treat(z)
+        self.update_self_efficacy()
+        self.exercise(z)
+        self.recover(session, z)
+        self.learn()
+        measured = session in self.measured
+        noise = self.draws.questionnaire[self.measured.index(session)] if measured else None
+        self.fill_in_questionnaires(noise)
+
     def run(
         self, tables: Collection[str], seeds: Sequence[int], first: int
     ) -> dict[str, pd.DataFrame]:
@@ -475,22 +496,8 @@ class _Cohort:
             else {}
         )
         forms: list[tuple[int, Array, Mask]] = []
-        q = 0
         for session in range(1, n_sessions + 1):
-            u = self.draws.uniform[session - 1]
-            z = self.draws.normal[session - 1]
-            self.attendance(session, u)
-            self.interaction(u, z)
-            self.treatment(z)
-            self.self_efficacy_update()
-            self.exercise(z)
-            self.recover(session, z)
-            self.learning()
-            noise = None
-            if session in self.measured:
-                noise = self.draws.questionnaire[q]
-                q += 1
-            self.observation(session, noise)
+            self.step(session)
             for name in recorded:
                 history[name][session - 1] = self.value(name)
             if clinic:
