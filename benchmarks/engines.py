@@ -46,6 +46,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import inspect
 import json
 import os
 import platform
@@ -156,15 +157,21 @@ def time_batch_run(params: Params, seeds: Sequence[int]) -> float:
     """
     from mesa.batchrunner import batch_run  # sets the multiprocessing start method
 
+    # Mesa 3.3 takes the seeds as a model parameter (with ``iterations=1``); Mesa 3.4+
+    # has an ``rng`` argument for them and passes None as the seed otherwise.
+    seeding: dict[str, Any]
+    if "rng" in inspect.signature(batch_run).parameters:
+        seeding = {"parameters": {"params": [params]}, "rng": list(seeds)}
+    else:
+        seeding = {"parameters": {"params": [params], "seed": list(seeds)}, "iterations": 1}
     start = time.perf_counter()
     results = batch_run(
         ClinicModel,
-        parameters={"params": [params], "seed": list(seeds)},
         number_processes=1,
-        iterations=1,
         data_collection_period=-1,
         max_steps=int(params.n_sessions),
         display_progress=False,
+        **seeding,
     )
     elapsed = time.perf_counter() - start
     if not results:
