@@ -54,6 +54,7 @@ from alliance_sim.episode import (
     baseline_of,
     episode_outcomes,
 )
+from alliance_sim.errors import ParameterError
 from alliance_sim.measures import (
     FORMS,
     N_QUESTIONNAIRE_DRAWS,
@@ -83,6 +84,7 @@ __all__ = [
     "CHUNK_PATIENT_SESSIONS",
     "TABLES",
     "CohortDraws",
+    "check_tables",
     "default_chunk_size",
     "draw_cohort",
     "run_cohort",
@@ -114,6 +116,20 @@ SESSION_COLUMNS: tuple[str, ...] = tuple(
     name for name in PATIENT_REPORTERS if name not in ("session", "patient_id", "therapist_id")
 )
 """The per-session patient state recorded for the sessions table."""
+
+
+def check_tables(tables: Collection[str] | str) -> list[str]:
+    """The tables asked for, in :data:`TABLES` order, ``summary`` included.
+
+    Raises:
+        ParameterError: for a name that is not one of :data:`TABLES`.
+    """
+    names = [tables] if isinstance(tables, str) else list(tables)
+    for name in names:
+        if not isinstance(name, str) or name not in TABLES:
+            allowed = ", ".join(repr(t) for t in TABLES)
+            raise ParameterError(f"table = {name!r} is not allowed: one of {allowed}")
+    return [name for name in TABLES if name == "summary" or name in names]
 
 
 def default_chunk_size(params: Params) -> int:
@@ -636,7 +652,7 @@ def _questionnaire_frame(
 def run_cohort(
     params: Params,
     seeds: Sequence[int],
-    tables: Collection[str] = ("summary",),
+    tables: Collection[str] | str = ("summary",),
     chunk_size: int | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> dict[str, pd.DataFrame]:
@@ -652,13 +668,18 @@ def run_cohort(
             results do not depend on it.
         progress: called with the number of replicates finished after each chunk.
     """
+    wanted = check_tables(tables)
     seeds = [check_seed(seed) for seed in seeds]
+    if not seeds:
+        raise ParameterError("seeds = [] is not allowed: give at least one seed")
     size = chunk_size if chunk_size is not None else default_chunk_size(params)
+    if isinstance(size, bool) or not isinstance(size, int) or size < 1:
+        raise ParameterError(f"chunk_size = {chunk_size!r} is not allowed: a whole number ≥ 1")
     parts: dict[str, list[pd.DataFrame]] = {}
     for start in range(0, len(seeds), size):
         chunk = seeds[start : start + size]
         cohort = _Cohort(params, draw_cohort(params, chunk))
-        for name, frame in cohort.run(tables, chunk, start).items():
+        for name, frame in cohort.run(wanted, chunk, start).items():
             parts.setdefault(name, []).append(frame)
         if progress is not None:
             progress(len(chunk))

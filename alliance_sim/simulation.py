@@ -16,14 +16,14 @@ trials use:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from alliance_sim.agents import Patient
-from alliance_sim.cohort import TABLES, run_cohort
+from alliance_sim.cohort import TABLES, check_tables, run_cohort
 from alliance_sim.errors import ParameterError
 from alliance_sim.metrics import summarise
 from alliance_sim.model import ClinicModel
@@ -201,16 +201,17 @@ def _agent_tables(
 
 
 def simulate(
-    params: Params | None = None,
+    params: Params | Mapping[str, object] | None = None,
     seeds: Sequence[int] = (0,),
     engine: str = "cohort",
-    tables: Collection[str] = ("summary",),
+    tables: Collection[str] | str = ("summary",),
     progress: Callable[[int], None] | None = None,
 ) -> Simulation:
     """Run one replicate clinic per seed and return the tables asked for.
 
     Args:
-        params: the parameter values (``Params()`` for the defaults).
+        params: the parameter values (``Params()`` for the defaults; a plain
+            mapping of parameter names to values is validated into one).
         seeds: one seed per replicate (e.g. from :func:`replicate_seeds`);
             replicate *r* is the same clinic whichever engine runs it.
         engine: ``"cohort"`` (fast: every replicate's patients as numpy arrays)
@@ -222,16 +223,15 @@ def simulate(
         progress: called with the number of replicates finished.
 
     Raises:
-        ParameterError: for an unknown engine or table, no seeds, or a bad seed.
+        ParameterError: for an unknown engine or table, no seeds, a bad seed,
+            or a bad parameter.
     """
-    params = params if params is not None else Params()
+    if params is None:
+        params = Params()
+    elif not isinstance(params, Params):
+        params = Params(params)  # validates every name and value
     _check_choice("engine", engine, ENGINES)
-    if isinstance(tables, str):
-        tables = [tables]
-    wanted = {"summary"}
-    for name in tables:
-        wanted.add(_check_choice("table", name, TABLES))
-    ordered = [name for name in TABLES if name in wanted]
+    ordered = check_tables(tables)
     seeds = [check_seed(seed) for seed in seeds]
     if not seeds:
         raise ParameterError("seeds = [] is not allowed: give at least one seed")

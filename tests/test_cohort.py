@@ -229,3 +229,23 @@ def test_asking_for_a_table_that_was_not_recorded_names_the_tables_that_were():
 def test_a_single_table_name_is_accepted_as_well_as_a_list():
     result = simulate(Params(n_patients=2, n_sessions=2), [1], tables="patients")
     assert set(result.tables) == {"summary", "patients"}
+
+
+def test_simulate_accepts_a_plain_mapping_of_parameters_and_validates_it():
+    result = simulate({"n_patients": 3, "n_sessions": 2}, [1])
+    assert result.params == Params(n_patients=3, n_sessions=2)
+    with pytest.raises(ParameterError, match="empathy_men"):
+        simulate({"empathy_men": 0.3}, [1])
+
+
+@pytest.mark.parametrize("chunk_size", [0, -1, 1.5, True])
+def test_a_chunk_size_that_is_not_a_whole_number_from_one_is_rejected(chunk_size):
+    with pytest.raises(ParameterError, match="chunk_size"):
+        run_cohort(Params(n_patients=2), [1], chunk_size=chunk_size)
+
+
+def test_run_cohort_checks_its_tables_and_seeds_itself():
+    with pytest.raises(ParameterError, match="table = 'patient'"):
+        run_cohort(Params(n_patients=2), [1], tables=["patient"])
+    with pytest.raises(ParameterError, match="seeds"):
+        run_cohort(Params(n_patients=2), [])
