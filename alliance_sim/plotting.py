@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from alliance_sim.compare import Comparison
     from alliance_sim.simulation import ClinicRun
 
-__all__ = ["TIME_COURSE_PANELS", "comparison_figure", "run_figure"]
+__all__ = ["TIME_COURSE_PANELS", "clinic_figure", "comparison_figure", "run_figure"]
 
 TIME_COURSE_PANELS: tuple[tuple[str, str], ...] = (
     ("goal_agreement", "Goal agreement (0–1)"),
@@ -84,19 +84,30 @@ def comparison_figure(comparison: Comparison) -> Figure:
     )
 
 
-def run_figure(run: ClinicRun, title: str = "") -> Figure:
-    """Time courses of one run: the clinic means per session, one panel per series."""
+def clinic_figure(clinic: pd.DataFrame, title: str, n_sessions: int | None = None) -> Figure:
+    """Time courses of one clinic: its means per session (the clinic table), one panel per series.
+
+    ``n_sessions`` fixes the x axis to the whole episode (so a clinic being
+    stepped does not rescale its axes every session).
+    """
 
     def draw(ax: Any, column: str) -> None:
         ax.plot(
-            run.clinic["session"],
-            run.clinic[column],
+            clinic["session"],
+            clinic[column],
             marker="o",
             markersize=3,
             color="tab:blue",
             label="clinic mean",
         )
+        if n_sessions is not None:
+            ax.set_xlim(0.5, max(n_sessions, 1) + 0.5)
 
-    return _time_course_figure(
-        title or f"One clinic, seed {run.seed}: means over the episode", draw
+    return _time_course_figure(title, draw)
+
+
+def run_figure(run: ClinicRun, title: str = "") -> Figure:
+    """Time courses of one run: the clinic means per session, one panel per series."""
+    return clinic_figure(
+        run.clinic, title or f"One clinic, seed {run.seed}: means over the episode"
     )

@@ -1,0 +1,91 @@
+"""Parameter controls generated from the parameter schema (one source of truth).
+
+Every parameter gets the control of its kind — a slider for numbers, a select
+for choices, a text field for session lists — labelled with the schema's label
+and unit, with its help text underneath, grouped by the schema's groups.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import solara
+
+from alliance_sim.errors import AllianceSimError
+from alliance_sim.params import GROUPS, SCHEMA, Kind, Parameter, Params
+
+__all__ = ["GroupControls", "ParameterControl", "control_label"]
+
+STEP_FLOAT = 0.01
+
+
+def control_label(spec: Parameter) -> str:
+    """The label a student sees: the schema's label and, where it has one, the unit."""
+    return f"{spec.label}, {spec.unit}" if spec.unit else spec.label
+
+
+@solara.component
+def ParameterControl(
+    spec: Parameter, value: object, on_change: Callable[[str, object], None]
+) -> solara.Element:
+    """One parameter's control, with its help text."""
+    label = control_label(spec)
+
+    def changed(new: object) -> None:
+        on_change(spec.name, new)
+
+    with solara.Column(gap="0px", style={"margin-bottom": "8px"}) as column:
+        if spec.kind is Kind.FLOAT:
+            assert spec.low is not None and spec.high is not None
+            solara.SliderFloat(
+                label,
+                value=float(value),  # type: ignore[arg-type]
+                min=spec.low,
+                max=spec.high,
+                step=STEP_FLOAT,
+                on_value=changed,
+            )
+        elif spec.kind is Kind.INT:
+            assert spec.low is not None and spec.high is not None
+            solara.SliderInt(
+                label,
+                value=int(value),  # type: ignore[call-overload]
+                min=int(spec.low),
+                max=int(spec.high),
+                on_value=changed,
+            )
+        elif spec.kind is Kind.CHOICE:
+            solara.Select(label, values=list(spec.choices), value=str(value), on_value=changed)
+        else:
+            solara.InputText(label, value=str(value), on_value=changed, continuous_update=False)
+        solara.Text(spec.help, style={"font-size": "0.8em", "color": "#555"})
+    return column
+
+
+@solara.component
+def GroupControls(
+    params: Params,
+    on_params: Callable[[Params], None],
+    on_error: Callable[[str | None], None],
+    groups: tuple[str, ...] = tuple(GROUPS),
+) -> solara.Element:
+    """Every parameter of ``groups``, one expandable section per group.
+
+    A change is validated through :class:`Params`; a value that is not
+    allowed reports its message through ``on_error`` and keeps the old value.
+    """
+
+    def on_change(name: str, value: object) -> None:
+        try:
+            on_params(params.replace(**{name: value}))
+            on_error(None)
+        except AllianceSimError as error:
+            on_error(str(error))
+
+    with solara.Column() as column:
+        for group in groups:
+            with solara.Details(summary=GROUPS[group], expand=group == "therapist"):
+                for spec in SCHEMA.values():
+                    if spec.group == group:
+                        ParameterControl(spec, params[spec.name], on_change)
+    return column

@@ -1,0 +1,260 @@
+"""Explore: one clinic, stepped session by session, with live plots and a patient table.
+
+Each browser session has its own :class:`~alliance_sim.model.ClinicModel`
+(held in component state), rebuilt whenever a parameter, the scenario or the
+seed changes. A scenario file with a mistake shows the message and keeps the
+model that was there.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import pandas as pd
+import solara
+from matplotlib.figure import Figure
+
+from alliance_sim.errors import AllianceSimError
+from alliance_sim.model import ClinicModel
+from alliance_sim.params import MAX_SEED, Params
+from alliance_sim.plotting import clinic_figure
+from alliance_sim.population import THERAPIST_TRAITS
+from alliance_sim.scenarios import builtin_scenarios, load_scenario, parse_scenario
+from alliance_sim.simulation import sessions_table
+from alliance_sim.ui.controls import GroupControls
+
+__all__ = ["PATIENT_COLUMNS", "Explore", "patient_figure", "patient_states"]
+
+PLAY_INTERVAL_S = 0.5
+"""Pause between sessions while playing."""
+
+PATIENT_COLUMNS: tuple[str, ...] = (
+    "patient_id",
+    "therapist_id",
+    "attended",
+    "dropped_out",
+    "goal_agreement",
+    "task_agreement",
+    "bond",
+    "self_efficacy",
+    "adherence",
+    "pain_mm",
+    "disability",
+)
+"""The columns of the patient table, in order."""
+
+TRAJECTORY_PANELS: tuple[tuple[tuple[str, ...], str], ...] = (
+    (("goal_agreement", "task_agreement", "bond"), "Alliance (0–1)"),
+    (("self_efficacy", "adherence"), "Self-efficacy and adherence (0–1)"),
+    (("pain_mm", "disability"), "Pain (mm) and disability (0–100)"),
+)
+
+
+def patient_states(model: ClinicModel) -> pd.DataFrame:
+    """Every patient's current state, one row each (the patient table)."""
+    rows = [
+        {column: getattr(patient, column) for column in PATIENT_COLUMNS}
+        for patient in model.patients_in_order
+    ]
+    frame = pd.DataFrame(rows, columns=list(PATIENT_COLUMNS))
+    return frame.round(3)
+
+
+def patient_figure(sessions: pd.DataFrame, patient_id: int) -> Figure:
+    """One patient's trajectory over the sessions so far."""
+    record = sessions[sessions["patient_id"] == patient_id]
+    fig = Figure(figsize=(9, 3), layout="constrained")
+    axes = fig.subplots(1, 3)
+    for ax, (columns, label) in zip(axes, TRAJECTORY_PANELS, strict=True):
+        for column in columns:
+            ax.plot(record["session"], record[column], marker="o", markersize=3, label=column)
+        ax.set_title(label, fontsize=10)
+        ax.set_xlabel("Session")
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7)
+    fig.suptitle(f"Patient {patient_id}")
+    return fig
+
+
+@solara.component
+def Clinic(
+    model: ClinicModel,
+    tick: int,
+    title: str,
+    error: str | None,
+    playing: bool,
+    on_step: Callable[[], None],
+    on_play: Callable[[], None],
+    on_pause: Callable[[], None],
+    on_reset: Callable[[], None],
+    selected: int | None,
+    on_select: Callable[[int | None], None],
+) -> solara.Element:
+    """The clinic: the controls of time, the plots, the patient table and one patient."""
+    with solara.Column() as column:
+        solara.Title("alliance-sim · Explore")
+        if error:
+            solara.Error(error)
+        session = model.session
+        with solara.Row():
+            solara.Button(
+                "Step", on_click=on_step, disabled=not model.running or playing, color="primary"
+            )
+            solara.Button("Play", on_click=on_play, disabled=playing or not model.running)
+            solara.Button("Pause", on_click=on_pause, disabled=not playing)
+            solara.Button("Reset", on_click=on_reset)
+            solara.Text(
+                f"Session {session} of {model.n_sessions}"
+                + ("" if model.running else " — the episode is over"),
+                style={"align-self": "center", "font-weight": "bold"},
+            )
+        if session == 0:
+            solara.Info("Press Step to run the first session, or Play to run the episode.")
+        else:
+            clinic = model.datacollector.get_model_vars_dataframe()
+            solara.FigureMatplotlib(
+                clinic_figure(clinic, title, model.n_sessions),
+                dependencies=[model, tick],
+                format="png",
+            )
+        states = patient_states(model)
+        with solara.Card("Patients"):
+
+            def show(column: str, row_index: int) -> None:
+                on_select(int(states.iloc[row_index]["patient_id"]))
+
+            solara.DataFrame(
+                states,
+                items_per_page=10,
+                cell_actions=[
+                    solara.CellAction(name="Show this patient's trajectory", on_click=show)
+                ],
+            )
+            solara.Select(
+                "Patient",
+                values=[None, *states["patient_id"].tolist()],
+                value=selected,
+                on_value=on_select,
+            )
+        if selected is not None and session > 0:
+            patient = model.patients_in_order[selected]
+            therapist = patient.therapist
+            with solara.Columns([2, 1]):
+                solara.FigureMatplotlib(
+                    patient_figure(sessions_table(model), selected),
+                    dependencies=[model, tick, selected],
+                    format="png",
+                )
+                with solara.Card(f"Therapist {therapist.therapist_id}"):
+                    for trait in THERAPIST_TRAITS:
+                        solara.Text(f"{trait.replace('_', ' ')}: {getattr(therapist, trait):.2f}")
+                    solara.Text(f"style used with this patient: {patient.style:.2f}")
+                    solara.Text(f"misfit with this patient: {patient.misfit:.2f}")
+    return column
+
+
+@solara.component
+def Explore() -> solara.Element:
+    """The Explore page."""
+    scenario_name, set_scenario_name = solara.use_state("default")
+    params, set_params = solara.use_state(load_scenario("default").params())
+    seed, set_seed = solara.use_state(0)
+    error, set_error = solara.use_state(None)
+    tick, set_tick = solara.use_state(0)
+    playing, set_playing = solara.use_state(False)
+    selected, set_selected = solara.use_state(None)
+    first_model = solara.use_memo(lambda: ClinicModel(params, seed), [])
+    model, set_model = solara.use_state(first_model)
+    lock = solara.use_memo(threading.Lock, [])
+
+    def rebuild(new_params: Params, new_seed: int) -> None:
+        set_playing(False)
+        with lock:
+            model.close()
+            set_model(ClinicModel(new_params, new_seed))
+        set_params(new_params)
+        set_seed(new_seed)
+        set_selected(None)
+        set_tick(0)
+
+    def step() -> None:
+        with lock:
+            if model.running:
+                model.step()
+        set_tick(lambda t: t + 1)
+
+    def reset() -> None:
+        rebuild(params, seed)
+
+    def choose_scenario(name: str) -> None:
+        set_scenario_name(name)
+        set_error(None)
+        rebuild(load_scenario(name).params(), seed)
+
+    def upload(file: Any) -> None:
+        try:
+            text = file["data"].decode("utf-8")
+            scenario = parse_scenario(text, source=file["name"])
+            new_params = scenario.params()
+        except (AllianceSimError, UnicodeDecodeError) as problem:
+            if isinstance(problem, UnicodeDecodeError):
+                set_error(f"{file['name']}: not a text (UTF-8) file")
+            else:
+                set_error(str(problem))
+            return
+        set_error(None)
+        set_scenario_name(scenario.name)
+        rebuild(new_params, seed)
+
+    def change_seed(value: int | None) -> None:
+        if value is None or not 0 <= int(value) <= MAX_SEED:
+            set_error(f"seed = {value!r} is not allowed: a whole number from 0 to {MAX_SEED}")
+            return
+        set_error(None)
+        rebuild(params, int(value))
+
+    def play_loop(cancel: threading.Event) -> None:
+        while playing and not cancel.is_set():
+            with lock:
+                if not model.running:
+                    break
+                model.step()
+            set_tick(lambda t: t + 1)
+            cancel.wait(PLAY_INTERVAL_S)
+        set_playing(False)
+
+    solara.use_thread(play_loop, dependencies=[playing, model], intrusive_cancel=False)
+
+    names = sorted(builtin_scenarios())
+    with solara.Columns([2, 5]) as page:
+        with solara.Column():
+            with solara.Card("Clinic"):
+                solara.Select(
+                    "Scenario",
+                    values=names if scenario_name in names else [*names, scenario_name],
+                    value=scenario_name,
+                    on_value=choose_scenario,
+                )
+                solara.FileDrop(
+                    label="…or drop a scenario file (.toml) here", on_file=upload, lazy=False
+                )
+                solara.InputInt("Seed (same seed, same clinic)", value=seed, on_value=change_seed)
+            with solara.Card("Parameters"):
+                GroupControls(params, lambda p: rebuild(p, seed), set_error)
+        with solara.Column():
+            Clinic(
+                model=model,
+                tick=tick,
+                title=f"{scenario_name}, seed {seed}",
+                error=error,
+                playing=playing,
+                on_step=step,
+                on_play=lambda: set_playing(True),
+                on_pause=lambda: set_playing(False),
+                on_reset=reset,
+                selected=selected,
+                on_select=set_selected,
+            )
+    return page

@@ -1,0 +1,82 @@
+"""Serve the web app: ``solara run`` on the app module, offline and without telemetry."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+import webbrowser
+
+__all__ = ["DEFAULT_HOST", "DEFAULT_PORT", "serve", "server_command", "server_environment"]
+
+DEFAULT_HOST = "127.0.0.1"
+"""The app listens only on this machine unless told otherwise."""
+DEFAULT_PORT = 8765
+
+APP_MODULE = "alliance_sim.ui.app"
+
+
+def server_environment() -> dict[str, str]:
+    """The environment for the server: no telemetry, front-end assets served locally."""
+    env = dict(os.environ)
+    env["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] = "False"
+    env["SOLARA_ASSETS_FONTAWESOME_ENABLED"] = "False"  # would come from a CDN
+    env.setdefault("MPLBACKEND", "Agg")
+    return env
+
+
+def server_command(host: str, port: int) -> list[str]:
+    """The command line that starts the server (in production mode, no browser)."""
+    return [
+        sys.executable,
+        "-m",
+        "solara",
+        "run",
+        APP_MODULE,
+        "--host",
+        host,
+        "--port",
+        str(port),
+        "--production",
+        "--no-open",
+    ]
+
+
+def wait_until_ready(url: str, timeout_s: float = 60.0) -> bool:
+    """Poll the server's readiness endpoint; True once it answers."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"{url}/readyz", timeout=2) as response:
+                if response.status == 200:
+                    return True
+        except OSError:
+            time.sleep(0.2)
+    return False
+
+
+def serve(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, open_browser: bool = True) -> int:
+    """Run the app until Ctrl-C; opens it in the browser once it is ready (where there is one)."""
+    shown_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    url = f"http://{shown_host}:{port}"
+    print(f"alliance-sim web app: {url}  (listening on {host}:{port}; Ctrl-C stops it)", flush=True)
+    process = subprocess.Popen(server_command(host, port), env=server_environment())
+
+    def open_when_ready() -> None:
+        if wait_until_ready(url):
+            webbrowser.open(url)
+
+    if open_browser:
+        threading.Thread(target=open_when_ready, daemon=True).start()
+    try:
+        return process.wait()
+    except KeyboardInterrupt:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        return 0

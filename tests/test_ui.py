@@ -1,0 +1,100 @@
+"""The web app's pages, rendered without a browser (solara.render)."""
+
+from __future__ import annotations
+
+import time
+
+import ipyvuetify as v
+import ipywidgets
+import solara
+
+from alliance_sim.params import SCHEMA, Kind
+from alliance_sim.ui.about import ABOUT_SECTIONS, About, readme_section
+from alliance_sim.ui.compare_page import Compare
+from alliance_sim.ui.controls import control_label
+from alliance_sim.ui.explore import Explore
+
+
+def session_label(rc) -> str:
+    labels = [
+        c
+        for w in rc.find(v.Html).widgets
+        for c in w.children
+        if isinstance(c, str) and c.startswith("Session ")
+    ]
+    assert len(labels) == 1
+    return labels[0]
+
+
+def test_explore_has_one_control_per_parameter_labelled_as_in_the_schema():
+    _, rc = solara.render(Explore(), handle_error=False)
+    sliders = {w.label for w in rc.find(v.Slider).widgets}
+    selects = {w.label for w in rc.find(v.Select).widgets}
+    fields = {w.label for w in rc.find(v.TextField).widgets}
+    numeric = {control_label(p) for p in SCHEMA.values() if p.kind in (Kind.FLOAT, Kind.INT)}
+    choices = {control_label(p) for p in SCHEMA.values() if p.kind is Kind.CHOICE}
+    sessions = {control_label(p) for p in SCHEMA.values() if p.kind is Kind.SESSIONS}
+    assert sliders == numeric
+    assert choices <= selects
+    assert sessions <= fields
+
+
+def test_step_runs_a_session_and_reset_starts_the_clinic_again():
+    _, rc = solara.render(Explore(), handle_error=False)
+    assert session_label(rc) == "Session 0 of 10"
+    assert not rc.find(ipywidgets.Image).widgets
+    rc.find(v.Btn, children=["Step"]).widget.click()
+    assert session_label(rc) == "Session 1 of 10"
+    assert len(rc.find(ipywidgets.Image).widgets) == 1  # the clinic's plots
+    rc.find(v.Btn, children=["Step"]).widget.click()
+    assert session_label(rc) == "Session 2 of 10"
+    rc.find(v.Btn, children=["Reset"]).widget.click()
+    assert session_label(rc) == "Session 0 of 10"
+
+
+def test_moving_a_slider_rebuilds_the_clinic_with_that_value():
+    _, rc = solara.render(Explore(), handle_error=False)
+    rc.find(v.Btn, children=["Step"]).widget.click()
+    label = control_label(SCHEMA["n_sessions"])
+    rc.find(v.Slider, label=label).widget.v_model = 4
+    assert session_label(rc) == "Session 0 of 4"
+
+
+def shown_html(rc) -> str:
+    """The HTML of every rendered Markdown block."""
+    return "\n".join(str(w.template) for w in rc.find(v.VuetifyTemplate).widgets)
+
+
+def test_the_about_page_shows_the_readme_sections_and_every_parameter():
+    _, rc = solara.render(About(), handle_error=False)
+    html = shown_html(rc)
+    for title in ABOUT_SECTIONS:
+        assert readme_section(title), title
+        assert f">{title.capitalize()}</h2>" in html, title
+    assert "Bordin" in html  # the references
+    for name in SCHEMA:
+        assert f"<code>{name}</code>" in html, name
+
+
+def test_the_compare_page_shows_both_clinics_and_the_difference_table():
+    _, rc = solara.render(Compare(), handle_error=False)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not rc.find(ipywidgets.Image).widgets:
+        time.sleep(0.2)
+    assert rc.find(ipywidgets.Image).widgets, "the comparison figure did not appear"
+    selects = [w for w in rc.find(v.Select).widgets if w.label == "Scenario"]
+    assert [w.v_model for w in selects] == ["paternalistic", "shared-power"]
+    assert "Differences B − A" in shown_html(rc)
+
+
+def test_the_library_never_imports_the_web_app():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, alliance_sim, alliance_sim.cohort, alliance_sim.compare, alliance_sim.cli;"
+        "bad = [m for m in sys.modules if m.startswith(('alliance_sim.ui', 'solara'))];"
+        "print(bad); sys.exit(1 if bad else 0)"
+    )
+    completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert completed.returncode == 0, completed.stdout + completed.stderr
