@@ -20,9 +20,7 @@ routes = [
 @solara.component
 def Layout(children: list[solara.Element] | None = None) -> solara.Element:
     """The app frame: a title bar with the page tabs."""
-    return solara.AppLayout(
-        children=children or [], title="alliance-sim: the therapeutic alliance"
-    )
+    return solara.AppLayout(children=children or [], title="alliance-sim: the therapeutic alliance")
 
 
 @solara.component
