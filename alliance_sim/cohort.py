@@ -65,7 +65,7 @@ from alliance_sim.measures import (
     score,
     therapist_view,
 )
-from alliance_sim.metrics import summarise_outcomes
+from alliance_sim.metrics import mean_over_patients, summarise_outcomes
 from alliance_sim.params import Params, check_seed, measurement_schedule
 from alliance_sim.population import (
     Population,
@@ -100,17 +100,10 @@ CHUNK_PATIENT_SESSIONS = 200_000
 """Patient-sessions per chunk of replicates: large enough for numpy to run at full
 speed, small enough that a chunk's arrays take a few tens of megabytes."""
 
-SCORE_COLUMNS: tuple[str, ...] = (
-    "wai_patient_goal",
-    "wai_patient_task",
-    "wai_patient_bond",
-    "wai_patient_total",
-    "wai_therapist_goal",
-    "wai_therapist_task",
-    "wai_therapist_bond",
-    "wai_therapist_total",
-    "watoci_patient",
+SCORE_COLUMNS: tuple[str, ...] = tuple(
+    name for name in PATIENT_REPORTERS if name.startswith(("wai_", "watoci_"))
 )
+"""The questionnaire scores of the sessions table (NaN when not measured)."""
 
 SESSION_COLUMNS: tuple[str, ...] = tuple(
     name for name in PATIENT_REPORTERS if name not in ("session", "patient_id", "therapist_id")
@@ -519,8 +512,10 @@ class _Cohort:
             if clinic:
                 in_care = ~self.dropped_out
                 for name, (attribute, over) in CLINIC_MEANS.items():
-                    mask = None if over == "all" else in_care
-                    clinic[name][session - 1] = _mean_over(self.value(attribute), mask)
+                    values = np.asarray(self.value(attribute), dtype=float)
+                    if over == "in_care":
+                        values = np.where(in_care, values, np.nan)
+                    clinic[name][session - 1] = mean_over_patients(values)
             if "questionnaires" in tables and self.answers is not None:
                 forms.append((session, self.answers, self.attended))
 
@@ -544,17 +539,6 @@ class _Cohort:
 
 def _dtype(column: str) -> type:
     return bool if column in ("attended", "dropped_out", "ruptured") else float
-
-
-def _mean_over(values: np.ndarray, mask: Mask | None) -> Array:
-    """Mean over the patients (last axis), of those in ``mask`` (all if None); NaN if none."""
-    values = np.asarray(values, dtype=float)
-    if mask is None:
-        return values.sum(axis=-1) / values.shape[-1]
-    count = mask.sum(axis=-1)
-    total = np.where(mask, values, 0.0).sum(axis=-1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(count > 0, total / np.maximum(count, 1), np.nan)
 
 
 def _tag(

@@ -25,6 +25,7 @@ __all__ = [
     "METRICS",
     "SUMMARY_INPUTS",
     "Metric",
+    "mean_over_patients",
     "summarise",
     "summarise_outcomes",
 ]
@@ -223,7 +224,7 @@ SUMMARY_INPUTS: tuple[str, ...] = (
 """The per-patient outcome columns the metrics are computed from."""
 
 
-def _mean(values: np.ndarray) -> np.ndarray:
+def mean_over_patients(values: np.ndarray) -> np.ndarray:
     """Mean over the last axis (the patients), ignoring NaN; NaN where nothing is left."""
     x = np.asarray(values, dtype=float)
     ok = ~np.isnan(x)
@@ -245,30 +246,30 @@ def summarise_outcomes(outcomes: Mapping[str, np.ndarray]) -> dict[str, np.ndarr
     first_wai = o["wai_patient"]
     at_ceiling = np.where(np.isnan(first_wai), np.nan, first_wai >= WAI_MAX)
     return {
-        "goal_agreement": _mean(o["goal_agreement"]),
-        "task_agreement": _mean(o["task_agreement"]),
-        "bond": _mean(o["bond"]),
-        "collaborative": _mean(o["collaborative"]),
-        "alliance": _mean(o["alliance"]),
-        "self_efficacy": _mean(o["self_efficacy"]),
-        "adherence": _mean(o["adherence"]),
-        "not_fully_adherent": _mean(1.0 - o["fully_adherent"]),
-        "attendance": _mean(o["attendance"]),
-        "missed_any": _mean(o["missed_any"]),
-        "dropout": _mean(o["dropped_out"]),
-        "pain_mm": _mean(o["pain_mm"]),
-        "pain_change_mm": _mean(o["pain_change_mm"]),
-        "first_session_relief_mm": _mean(o["first_session_relief_mm"]),
-        "disability": _mean(o["disability"]),
-        "disability_change": _mean(o["disability_change"]),
-        "function": _mean(o["function"]),
-        "function_change": _mean(o["function_change"]),
-        "gpe": _mean(o["gpe"]),
-        "ruptures": _mean(o["n_ruptures"]),
-        "wai_patient": _mean(first_wai),
-        "wai_therapist": _mean(o["wai_therapist"]),
-        "wai_patient_ceiling": _mean(at_ceiling),
-        "watoci_patient": _mean(o["watoci_patient"]),
+        "goal_agreement": mean_over_patients(o["goal_agreement"]),
+        "task_agreement": mean_over_patients(o["task_agreement"]),
+        "bond": mean_over_patients(o["bond"]),
+        "collaborative": mean_over_patients(o["collaborative"]),
+        "alliance": mean_over_patients(o["alliance"]),
+        "self_efficacy": mean_over_patients(o["self_efficacy"]),
+        "adherence": mean_over_patients(o["adherence"]),
+        "not_fully_adherent": mean_over_patients(1.0 - o["fully_adherent"]),
+        "attendance": mean_over_patients(o["attendance"]),
+        "missed_any": mean_over_patients(o["missed_any"]),
+        "dropout": mean_over_patients(o["dropped_out"]),
+        "pain_mm": mean_over_patients(o["pain_mm"]),
+        "pain_change_mm": mean_over_patients(o["pain_change_mm"]),
+        "first_session_relief_mm": mean_over_patients(o["first_session_relief_mm"]),
+        "disability": mean_over_patients(o["disability"]),
+        "disability_change": mean_over_patients(o["disability_change"]),
+        "function": mean_over_patients(o["function"]),
+        "function_change": mean_over_patients(o["function_change"]),
+        "gpe": mean_over_patients(o["gpe"]),
+        "ruptures": mean_over_patients(o["n_ruptures"]),
+        "wai_patient": mean_over_patients(first_wai),
+        "wai_therapist": mean_over_patients(o["wai_therapist"]),
+        "wai_patient_ceiling": mean_over_patients(at_ceiling),
+        "watoci_patient": mean_over_patients(o["watoci_patient"]),
     }
 
 

@@ -120,11 +120,7 @@ def patient_frame(population: Population, outcomes: dict[str, np.ndarray]) -> pd
         if name in INTEGER_OUTCOMES:
             frame[name] = values.astype(np.int64)
         elif name in NULLABLE_INTEGER_OUTCOMES:
-            frame[name] = pd.array(
-                np.where(np.isnan(values), 0, values).astype(np.int64),
-                dtype="Int64",
-            )
-            frame.loc[np.isnan(values), name] = pd.NA
+            frame[name] = pd.Series(values, dtype=float).astype("Int64")  # NaN → <NA>
         elif name in BOOLEAN_OUTCOMES:
             frame[name] = values.astype(bool)
         else:
