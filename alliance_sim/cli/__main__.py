@@ -1,0 +1,7 @@
+"""``python -m alliance_sim.cli``."""
+
+import sys
+
+from alliance_sim.cli import main
+
+sys.exit(main())
