@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import io
 import time
 
 import ipyvuetify as v
 import ipywidgets
 import solara
+from solara.components.file_drop import FileDropZone
 
 from alliance_sim.params import SCHEMA, Kind
 from alliance_sim.ui.about import ABOUT_SECTIONS, About, readme_section
@@ -60,6 +62,52 @@ def test_moving_a_slider_rebuilds_the_clinic_with_that_value():
     assert session_label(rc) == "Session 0 of 4"
 
 
+def drop_file(rc, name: str, data: bytes) -> None:
+    """Drop a file on the page's drop zone, as the browser would deliver it."""
+    zone = rc.find(FileDropZone).widget
+    zone.get_files = lambda timeout=30: [
+        {"name": name, "size": len(data), "file_obj": io.BytesIO(data)}
+    ]
+    zone.file_info = [{"name": name, "size": len(data)}]
+
+
+def wait_for(condition, timeout_s: float = 20.0) -> bool:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return condition()
+
+
+def error_texts(rc) -> list[str]:
+    return [str(w.children[0]) for w in rc.find(v.Alert, type="error").widgets if w.children]
+
+
+def test_an_uploaded_scenario_with_an_unknown_key_shows_the_error_and_keeps_the_clinic():
+    _, rc = solara.render(Explore(), handle_error=False)
+    rc.find(v.Slider, label=control_label(SCHEMA["n_sessions"])).widget.v_model = 6
+    rc.find(v.Btn, children=["Step"]).widget.click()
+    assert session_label(rc) == "Session 1 of 6"
+    drop_file(rc, "typo.toml", b'name = "typo"\n[parameters]\nempathy_meen = 0.3\n')
+    assert wait_for(lambda: any("empathy_meen" in text for text in error_texts(rc)))
+    message = next(text for text in error_texts(rc) if "empathy_meen" in text)
+    assert "typo.toml" in message
+    assert session_label(rc) == "Session 1 of 6"  # the same clinic, not rebuilt
+    scenario = next(w for w in rc.find(v.Select).widgets if w.label == "Scenario")
+    assert scenario.v_model == "default"
+
+
+def test_an_uploaded_scenario_file_becomes_the_clinic():
+    _, rc = solara.render(Explore(), handle_error=False)
+    rc.find(v.Btn, children=["Step"]).widget.click()
+    drop_file(rc, "short.toml", b'name = "short"\n[parameters]\nn_sessions = 3\n')
+    assert wait_for(lambda: session_label(rc) == "Session 0 of 3")
+    scenario = next(w for w in rc.find(v.Select).widgets if w.label == "Scenario")
+    assert scenario.v_model == "short"
+    assert not error_texts(rc)
+
+
 def shown_html(rc) -> str:
     """The HTML of every rendered Markdown block."""
     return "\n".join(str(w.template) for w in rc.find(v.VuetifyTemplate).widgets)
@@ -92,8 +140,23 @@ def test_the_library_never_imports_the_web_app():
     import sys
 
     code = (
-        "import sys, alliance_sim, alliance_sim.cohort, alliance_sim.compare, alliance_sim.cli;"
-        "bad = [m for m in sys.modules if m.startswith(('alliance_sim.ui', 'solara'))];"
+        "import sys, alliance_sim, alliance_sim.cohort, alliance_sim.compare, alliance_sim.batch,"
+        " alliance_sim.trials, alliance_sim.validation;"
+        "bad = [m for m in sys.modules if m.startswith(('alliance_sim.ui', 'alliance_sim.cli',"
+        " 'solara'))];"
+        "print(bad); sys.exit(1 if bad else 0)"
+    )
+    completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+
+
+def test_the_command_line_loads_solara_only_when_the_app_starts():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, alliance_sim.cli; alliance_sim.cli.build_parser();"
+        "bad = [m for m in sys.modules if m.startswith('solara')];"
         "print(bad); sys.exit(1 if bad else 0)"
     )
     completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)

@@ -7,23 +7,43 @@ import solara
 from alliance_sim.ui.about import About
 from alliance_sim.ui.compare_page import Compare
 from alliance_sim.ui.explore import Explore
+from alliance_sim.ui.style import APP_CSS
 
-__all__ = ["Layout", "Page", "routes"]
-
-routes = [
-    solara.Route(path="/", component=Explore, label="Explore"),
-    solara.Route(path="compare", component=Compare, label="Compare"),
-    solara.Route(path="about", component=About, label="About the model"),
-]
+__all__ = ["Layout", "routes"]
 
 
 @solara.component
 def Layout(children: list[solara.Element] | None = None) -> solara.Element:
-    """The app frame: a title bar with the page tabs."""
-    return solara.AppLayout(children=children or [], title="alliance-sim: the therapeutic alliance")
+    """The app frame: a title bar with one tab per page, named by the route's label."""
+    current, all_routes = solara.use_route()
+    router = solara.use_router()
+    index = all_routes.index(current) if current in all_routes else 0
+
+    def go(new_index: int) -> None:
+        router.push(solara.resolve_path(all_routes[new_index]))
+
+    # navigation=False: AppLayout's own tabs name pages by path ("Home" for "/"); these use
+    # the routes' labels. AppLayout takes a first child beside others for a sidebar: give it
+    # exactly one.
+    with (
+        solara.AppLayout(
+            title="alliance-sim: the therapeutic alliance", navigation=False
+        ) as layout,
+        solara.Column(),
+    ):
+        solara.Style(APP_CSS)
+        with solara.AppBarTitle():
+            solara.Text("alliance-sim: the therapeutic alliance")
+        with solara.lab.Tabs(value=index, on_value=go, align="center"):
+            for route in all_routes:
+                solara.lab.Tab(route.label)
+        solara.Column(children=children or [])
+    return layout
 
 
-@solara.component
-def Page() -> solara.Element:
-    """The Explore page (the app's first page)."""
-    return Explore()
+routes = [
+    solara.Route(path="/", component=Explore, label="Explore", layout=Layout),
+    solara.Route(path="compare", component=Compare, label="Compare"),
+    solara.Route(path="about", component=About, label="About the model"),
+]
+"""The pages, in the order of the tabs; the root route carries the layout."""

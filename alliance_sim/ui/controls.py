@@ -13,6 +13,7 @@ import solara
 
 from alliance_sim.errors import AllianceSimError
 from alliance_sim.params import GROUPS, SCHEMA, Kind, Parameter, Params
+from alliance_sim.ui.style import CONTROL_CLASS
 
 __all__ = ["GroupControls", "ParameterControl", "control_label"]
 
@@ -34,7 +35,9 @@ def ParameterControl(
     def changed(new: object) -> None:
         on_change(spec.name, new)
 
-    with solara.Column(gap="0px", style={"margin-bottom": "8px"}) as column:
+    with solara.Column(
+        gap="0px", style={"margin-bottom": "10px"}, classes=[CONTROL_CLASS]
+    ) as column:
         if spec.kind is Kind.FLOAT:
             assert spec.low is not None and spec.high is not None
             solara.SliderFloat(
@@ -43,6 +46,7 @@ def ParameterControl(
                 min=spec.low,
                 max=spec.high,
                 step=STEP_FLOAT,
+                thumb_label="always",
                 on_value=changed,
             )
         elif spec.kind is Kind.INT:
@@ -52,13 +56,14 @@ def ParameterControl(
                 value=int(value),  # type: ignore[call-overload]
                 min=int(spec.low),
                 max=int(spec.high),
+                thumb_label="always",
                 on_value=changed,
             )
         elif spec.kind is Kind.CHOICE:
             solara.Select(label, values=list(spec.choices), value=str(value), on_value=changed)
         else:
             solara.InputText(label, value=str(value), on_value=changed, continuous_update=False)
-        solara.Text(spec.help, style={"font-size": "0.8em", "color": "#555"})
+        solara.Text(spec.help, style={"font-size": "0.8em", "color": "#555", "line-height": "1.3"})
     return column
 
 

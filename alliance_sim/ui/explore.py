@@ -19,13 +19,13 @@ from matplotlib.figure import Figure
 from alliance_sim.errors import AllianceSimError
 from alliance_sim.model import ClinicModel
 from alliance_sim.params import MAX_SEED, Params
-from alliance_sim.plotting import clinic_figure
+from alliance_sim.plotting import TIME_COURSE_PANELS, clinic_figure
 from alliance_sim.population import THERAPIST_TRAITS
 from alliance_sim.scenarios import builtin_scenarios, load_scenario, parse_scenario
 from alliance_sim.simulation import sessions_table
 from alliance_sim.ui.controls import GroupControls
 
-__all__ = ["PATIENT_COLUMNS", "Explore", "patient_figure", "patient_states"]
+__all__ = ["PATIENT_COLUMNS", "Explore", "clinic_now", "patient_figure", "patient_states"]
 
 PLAY_INTERVAL_S = 0.5
 """Pause between sessions while playing."""
@@ -78,6 +78,25 @@ def patient_figure(sessions: pd.DataFrame, patient_id: int) -> Figure:
     return fig
 
 
+def clinic_now(clinic: pd.DataFrame) -> list[tuple[str, str]]:
+    """The clinic's latest values, as (label, formatted value) pairs in the plots' order."""
+    latest = clinic.iloc[-1]
+    pairs = []
+    for column, label in TIME_COURSE_PANELS:
+        digits = 1 if column in ("pain_mm", "disability") else 2
+        pairs.append((label, f"{latest[column]:.{digits}f}"))
+    return pairs
+
+
+@solara.component
+def ClinicNow(clinic: pd.DataFrame) -> solara.Element:
+    """One line of numbers under the plots: where the clinic stands after this session."""
+    with solara.Row(classes=["clinic-now"], style={"flex-wrap": "wrap", "gap": "6px 18px"}) as row:
+        for label, value in clinic_now(clinic):
+            solara.Text(f"{label}: {value}", classes=["clinic-now-value"])
+    return row
+
+
 @solara.component
 def Clinic(
     model: ClinicModel,
@@ -119,6 +138,8 @@ def Clinic(
                 dependencies=[model, tick],
                 format="png",
             )
+            solara.Text(f"After session {session} (clinic means):", style={"font-weight": "bold"})
+            ClinicNow(clinic)
         states = patient_states(model)
         with solara.Card("Patients"):
 

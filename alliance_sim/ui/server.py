@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -25,6 +26,9 @@ def server_environment() -> dict[str, str]:
     env["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] = "False"
     env["SOLARA_ASSETS_FONTAWESOME_ENABLED"] = "False"  # would come from a CDN
     env.setdefault("MPLBACKEND", "Agg")
+    # Solara warns on every page load that plain http falls back to SameSite=Lax cookies;
+    # on 127.0.0.1 that is expected, so the warning only hides real messages.
+    env["PYTHONWARNINGS"] = "ignore::UserWarning:solara.server.starlette"
     return env
 
 
@@ -65,6 +69,12 @@ def serve(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, open_browser: bool
     print(f"alliance-sim web app: {url}  (listening on {host}:{port}; Ctrl-C stops it)", flush=True)
     process = subprocess.Popen(server_command(host, port), env=server_environment())
 
+    def stop(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt  # SIGTERM / SIGHUP stop the server like Ctrl-C does
+
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, stop)
+
     def open_when_ready() -> None:
         if wait_until_ready(url):
             webbrowser.open(url)
@@ -74,6 +84,7 @@ def serve(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, open_browser: bool
     try:
         return process.wait()
     except KeyboardInterrupt:
+        print("alliance-sim web app: stopping", flush=True)
         process.terminate()
         try:
             process.wait(timeout=10)
