@@ -1,0 +1,167 @@
+"""The web app in a real browser: a real ``alliance-sim ui`` server, headless Chromium, no network.
+
+Chromium is Debian's (``apt-get install -y chromium``), driven by Playwright's
+Python package. Where it is missing these tests skip with the install command,
+except under CI, where they fail. Screenshots of every page are saved under
+``$ALLIANCE_SIM_ARTIFACTS`` (default ``test-artifacts/``) for people to look at.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from alliance_sim.ui.browser import (
+    INSTALL_HINT,
+    find_chromium,
+    launch_chromium,
+    offline_context,
+    running_app,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+ARTIFACTS = Path(os.environ.get("ALLIANCE_SIM_ARTIFACTS", ROOT / "test-artifacts")) / "screenshots"
+EMPATHY = "Therapist empathy (mean), 0–1"
+TIMEOUT_MS = 60_000
+
+
+@pytest.fixture(scope="module")
+def app():
+    if find_chromium() is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail(INSTALL_HINT)
+        pytest.skip(INSTALL_HINT)
+    with running_app() as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def browser(app):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = launch_chromium(playwright)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def offline(app, browser):
+    """Open a page factory; after the test no request left the machine and no page failed."""
+    contexts = []
+
+    def new_page(path: str = "/"):
+        context, record = offline_context(browser, app.url)
+        contexts.append((context, record))
+        page = context.new_page()
+        page.set_default_timeout(TIMEOUT_MS)
+        page.goto(app.url + path)
+        return page
+
+    yield new_page
+    for context, record in contexts:
+        context.close()
+        assert record.blocked == [], f"the page tried to reach the network: {record.blocked}"
+        assert record.errors == [], f"errors in the page: {record.errors}"
+
+
+def screenshot(page, name: str) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def clinic_now(page) -> dict[str, str]:
+    values = page.locator(".clinic-now-value").all_inner_texts()
+    return dict(value.rsplit(": ", 1) for value in values)
+
+
+def step(page, to_session: int) -> None:
+    page.get_by_role("button", name="Step").click()
+    page.get_by_text(f"Session {to_session} of").wait_for()
+    page.locator(".clinic-now-value").first.wait_for()
+
+
+def set_slider_to_minimum(page, label: str) -> None:
+    slider = page.get_by_role("slider", name=label)
+    slider.focus()
+    page.keyboard.press("Home")
+    page.wait_for_function(
+        "label => document.querySelector(`[role=slider][aria-label='${label}']`)"
+        ".getAttribute('aria-valuenow') === String(document.querySelector("
+        "`[role=slider][aria-label='${label}']`).getAttribute('aria-valuemin'))",
+        arg=label,
+    )
+
+
+def test_the_app_announces_where_it_listens_and_listens_on_this_machine_only(app):
+    port = int(app.url.rsplit(":", 1)[1])
+    assert f"http://127.0.0.1:{port}" in app.announcement
+    listening = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            local, state = line.split()[1], line.split()[3]
+            address, port_hex = local.rsplit(":", 1)
+            if state == "0A" and int(port_hex, 16) == port:  # 0A = LISTEN
+                listening.add(address)
+    assert listening == {"0100007F"}, listening  # 127.0.0.1, nothing else
+
+
+def test_explore_loads_without_network_and_shows_the_plots(offline):
+    page = offline("/")
+    page.get_by_text("Session 0 of 10").wait_for()
+    assert page.get_by_role("slider", name=EMPATHY).get_attribute("aria-valuenow") == "0.7"
+    step(page, 1)
+    figure = page.locator("img").first
+    figure.wait_for()
+    assert figure.evaluate("img => img.naturalWidth") > 600
+    shown = clinic_now(page)
+    assert set(shown) >= {"Bond (0–1)", "Home-exercise adherence (share)", "Pain (mm, 0–100)"}
+    screenshot(page, "explore")
+
+
+def test_moving_a_slider_and_pressing_step_changes_the_plotted_values(offline):
+    page = offline("/")
+    step(page, 1)
+    before_values = clinic_now(page)
+    before_plot = page.locator("img").first.screenshot()
+    set_slider_to_minimum(page, EMPATHY)
+    page.get_by_text("Session 0 of 10").wait_for()  # a new clinic with the new value
+    step(page, 1)
+    after_values = clinic_now(page)
+    after_plot = page.locator("img").first.screenshot()
+    assert float(after_values["Bond (0–1)"]) < float(before_values["Bond (0–1)"]) - 0.03
+    assert after_plot != before_plot
+
+
+def test_compare_shows_both_clinics_and_their_differences(offline):
+    page = offline("/compare")
+    page.get_by_text("Differences B − A").wait_for()
+    page.locator("img").first.wait_for()
+    text = page.inner_text("body")
+    assert "paternalistic" in text
+    assert "shared-power" in text
+    assert page.locator("img").first.evaluate("img => img.naturalWidth") > 600
+    screenshot(page, "compare")
+
+
+def test_the_about_page_shows_the_model_and_its_parameters(offline):
+    page = offline("/about")
+    page.get_by_text("HOW IT WORKS", exact=False).first.wait_for()
+    assert "empathy_mean" in page.inner_text("body")
+    screenshot(page, "about")
+
+
+def test_two_browser_sessions_do_not_see_each_others_parameters_or_clinic(offline):
+    first = offline("/")
+    set_slider_to_minimum(first, EMPATHY)
+    step(first, 1)
+    step(first, 2)
+    second = offline("/")
+    second.get_by_text("Session 0 of 10").wait_for()
+    assert second.get_by_role("slider", name=EMPATHY).get_attribute("aria-valuenow") == "0.7"
+    step(second, 1)
+    assert first.get_by_text("Session 2 of 10").is_visible()
+    assert first.get_by_role("slider", name=EMPATHY).get_attribute("aria-valuenow") == "0"
+    assert float(clinic_now(second)["Bond (0–1)"]) > float(clinic_now(first)["Bond (0–1)"])
