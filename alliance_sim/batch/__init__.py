@@ -1,0 +1,47 @@
+"""Batch experiments: designs, a runner over any executor, resumable results, analysis.
+
+The pieces, one responsibility each:
+
+* :mod:`~alliance_sim.batch.spec` — experiment files (TOML) and mappings, validated
+  against the parameter schema (:class:`Experiment`, :func:`load_experiment`);
+* :mod:`~alliance_sim.batch.design` — grid, LHS, Sobol, Morris and CSV designs with a
+  seed per run (:class:`Factor`, :func:`sample_points`, :func:`make_design`);
+* :mod:`~alliance_sim.batch.models` — the model contract (parameters in, outputs
+  out) and the clinic as a model (:class:`Clinic`);
+* :mod:`~alliance_sim.batch.executors` — serial, process pool, Dask;
+* :mod:`~alliance_sim.batch.runner` — batching, errors, worker deaths, stopping
+  (:func:`run_design`);
+* :mod:`~alliance_sim.batch.store` — the results folder (:class:`ResultStore`);
+* :mod:`~alliance_sim.batch.sweep` — all of it in one call (:func:`run_experiment`);
+* :mod:`~alliance_sim.batch.analyse` — Sobol and Morris indices, grid summaries;
+* :mod:`~alliance_sim.batch.figures` — their figures.
+"""
+
+from alliance_sim.batch.design import Factor, make_design, sample_points
+from alliance_sim.batch.executors import Backend, SerialExecutor, open_backend
+from alliance_sim.batch.models import Clinic, Model
+from alliance_sim.batch.runner import RunOutcome, run_design
+from alliance_sim.batch.spec import Experiment, ExperimentError, load_experiment, parse_experiment
+from alliance_sim.batch.store import ResultStore
+from alliance_sim.batch.sweep import SweepResult, open_experiment, run_experiment
+
+__all__ = [
+    "Backend",
+    "Clinic",
+    "Experiment",
+    "ExperimentError",
+    "Factor",
+    "Model",
+    "ResultStore",
+    "RunOutcome",
+    "SerialExecutor",
+    "SweepResult",
+    "load_experiment",
+    "make_design",
+    "open_backend",
+    "open_experiment",
+    "parse_experiment",
+    "run_design",
+    "run_experiment",
+    "sample_points",
+]

@@ -1,0 +1,182 @@
+"""Where the runs execute: in-process, a local process pool, or a Dask cluster.
+
+Each backend wraps a :class:`concurrent.futures.Executor`, says how many runs it
+works on at once (``workers``) and, where it can, replaces a pool whose worker
+died (``restart``). The runner needs nothing else, so any ``Executor`` works too
+(:func:`as_backend`).
+
+* ``serial`` — :class:`SerialExecutor`: each task runs inside ``submit``.
+* ``processes`` — a :class:`~concurrent.futures.ProcessPoolExecutor` (the default;
+  one worker per core, ``spawn`` start method, workers ignore Ctrl-C so that the
+  main process handles it).
+* ``dask`` — ``distributed.Client(...).get_executor(pure=False)`` on the cluster at
+  ``scheduler`` (e.g. ``tcp://host:8786``), or on a ``LocalCluster`` started for the
+  sweep when no address is given. ``pure=False`` matters: with the default, tasks
+  that look identical would be computed once. Needs the ``[dask]`` extra, and the
+  cluster's workers must be able to import ``alliance_sim``.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+from collections.abc import Callable
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from typing import Any
+
+from alliance_sim.errors import AllianceSimError
+
+__all__ = [
+    "Backend",
+    "SerialExecutor",
+    "as_backend",
+    "open_backend",
+]
+
+SCHEDULER_TIMEOUT_S = 5.0
+"""How long to wait for a Dask scheduler before saying it cannot be reached."""
+
+
+class SerialExecutor(Executor):
+    """An executor that runs each task at once, in the calling thread."""
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        """Run ``fn(*args, **kwargs)`` now; return a finished future."""
+        future: Future[Any] = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BaseException as error:
+            if isinstance(error, KeyboardInterrupt | SystemExit):
+                raise
+            future.set_exception(error)
+        return future
+
+
+def _ignore_sigint() -> None:
+    """Pool workers leave Ctrl-C to the main process, which stops the sweep cleanly."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+class Backend:
+    """An executor, its number of workers, and (optionally) how to replace it."""
+
+    def __init__(
+        self,
+        name: str,
+        executor: Executor,
+        workers: int,
+        factory: Callable[[], Executor] | None = None,
+        on_close: Callable[[], None] | None = None,
+    ) -> None:
+        self.name = name
+        self.executor = executor
+        self.workers = max(1, int(workers))
+        self._factory = factory
+        self._on_close = on_close
+
+    def restart(self) -> bool:
+        """Replace the executor after its workers died; False if this backend cannot."""
+        if self._factory is None:
+            return False
+        self.executor.shutdown(wait=False, cancel_futures=True)
+        self.executor = self._factory()
+        return True
+
+    def close(self, cancel: bool = False) -> None:
+        """Shut the executor down (cancelling queued tasks when ``cancel``)."""
+        self.executor.shutdown(wait=not cancel, cancel_futures=cancel)
+        if self._on_close is not None:
+            self._on_close()
+
+    def __enter__(self) -> Backend:
+        return self
+
+    def __exit__(self, kind: Any, *_: Any) -> None:
+        self.close(cancel=kind is not None)
+
+
+def as_backend(executor: Executor | Backend | None) -> Backend:
+    """``executor`` as a backend: ``None`` runs serially; a plain Executor cannot restart."""
+    if isinstance(executor, Backend):
+        return executor
+    if executor is None:
+        return Backend("serial", SerialExecutor(), 1)
+    workers = getattr(executor, "_max_workers", None) or os.cpu_count() or 1
+    backend = Backend(type(executor).__name__, executor, workers)
+    backend.close = lambda cancel=False: None  # type: ignore[method-assign]  # the caller owns it
+    return backend
+
+
+def _process_pool(workers: int) -> ProcessPoolExecutor:
+    return ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_ignore_sigint,
+    )
+
+
+def _dask_backend(workers: int, scheduler: str | None, where: str) -> Backend:
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError:
+        raise AllianceSimError(
+            "the dask executor needs the [dask] extra: python3 -m pip install -e '.[dask]'"
+        ) from None
+    cluster = None
+    if scheduler:
+        try:
+            client = Client(scheduler, timeout=f"{SCHEDULER_TIMEOUT_S}s", set_as_default=False)
+        except (OSError, TimeoutError, ValueError) as error:
+            raise AllianceSimError(
+                f"{where}: cannot reach the Dask scheduler at {scheduler!r}"
+                f" within {SCHEDULER_TIMEOUT_S:g} s ({type(error).__name__}: {error})"
+            ) from None
+    else:
+        cluster = LocalCluster(
+            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
+        )
+        client = Client(cluster, set_as_default=False)
+    threads = sum(client.nthreads().values()) or workers
+
+    def close() -> None:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+    return Backend("dask", client.get_executor(pure=False), threads, on_close=close)
+
+
+def open_backend(
+    executor: str = "processes",
+    workers: int | None = None,
+    scheduler: str | None = None,
+    where: str = "--scheduler",
+) -> Backend:
+    """Start the backend named ``executor`` (``serial``, ``processes`` or ``dask``).
+
+    Args:
+        executor: which backend.
+        workers: pool size (default: the number of cores); for ``dask`` the
+            number of local workers when no scheduler is given.
+        scheduler: a Dask scheduler address (``dask`` only).
+        where: how an error names the scheduler setting (an option or a file key).
+
+    Raises:
+        AllianceSimError: for an unknown executor, a scheduler without ``dask``, a
+            missing Dask install or an unreachable scheduler.
+    """
+    n = workers if workers is not None else (os.cpu_count() or 1)
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise AllianceSimError(f"workers = {workers!r} is not allowed: a whole number ≥ 1")
+    if scheduler and executor != "dask":
+        raise AllianceSimError(f"{where}: a scheduler address needs the dask executor")
+    if executor == "serial":
+        return Backend("serial", SerialExecutor(), 1)
+    if executor == "processes":
+        return Backend("processes", _process_pool(n), n, factory=lambda: _process_pool(n))
+    if executor == "dask":
+        return _dask_backend(n, scheduler, where)
+    raise AllianceSimError(
+        f"executor = {executor!r} is not allowed: one of 'processes', 'serial', 'dask'"
+    )

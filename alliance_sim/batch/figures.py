@@ -1,0 +1,188 @@
+"""Figures of a sweep: outputs over a grid, Sobol indices, Morris screening.
+
+Built with matplotlib's object API (no pyplot state), so they work in scripts,
+tests and the web app. Axis labels carry the parameter's and the output's label
+and unit from the schema (:data:`~alliance_sim.params.SCHEMA`,
+:data:`~alliance_sim.metrics.METRICS`); names that are not in them (a custom
+model's) are shown as they are.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from alliance_sim.batch.analyse import CONFIDENCE, grid_summary
+from alliance_sim.errors import AllianceSimError
+from alliance_sim.metrics import METRICS
+from alliance_sim.params import SCHEMA
+
+__all__ = ["axis_label", "grid_figure", "morris_figure", "sobol_figure"]
+
+
+def axis_label(name: str) -> str:
+    """A parameter's or output's label with its unit, e.g. "Therapist empathy (mean) (0–1)"."""
+    if name in METRICS:
+        metric = METRICS[name]
+        return f"{metric.label} ({metric.unit})"
+    if name in SCHEMA:
+        spec = SCHEMA[name]
+        return f"{spec.label} ({spec.unit})" if spec.unit else spec.label
+    return name
+
+
+def _short(name: str) -> str:
+    if name in METRICS:
+        return METRICS[name].label
+    if name in SCHEMA:
+        return SCHEMA[name].label
+    return name
+
+
+def grid_figure(
+    runs: pd.DataFrame,
+    output: str,
+    params: Sequence[str] | None = None,
+    *,
+    title: str | None = None,
+) -> Figure:
+    """One output over a grid: a line with a 95% band (one parameter) or a heatmap (two).
+
+    Args:
+        runs: the run table (successful runs count; replicates give the band).
+        output: the output to plot.
+        params: the varied parameters to plot against (one or two); default: the
+            run table's varied parameters when there are one or two. Other varied
+            parameters are pooled over.
+        title: the figure title (default: names the output and the replicates).
+
+    The numbers drawn are :func:`~alliance_sim.batch.analyse.grid_summary`'s.
+
+    Raises:
+        AllianceSimError: for an unknown output or parameter, or not one or two parameters.
+    """
+    if params is None:
+        from alliance_sim.batch.design import DESIGN_COLUMNS
+
+        known = set(METRICS) | {"status", "error", "wall_s"}
+        params = [c for c in runs.columns if c not in DESIGN_COLUMNS and c not in known]
+    params = list(params)
+    if len(params) not in (1, 2):
+        raise AllianceSimError(
+            f"a grid figure plots one or two varied parameters, not {len(params)}"
+            f" ({', '.join(params)}); choose them with params=[...]"
+        )
+    summary = grid_summary(runs, params, [output])
+    per_point = summary["n"]
+    replicates = (
+        f"{per_point.min()}"
+        if per_point.min() == per_point.max()
+        else f"{per_point.min()}–{per_point.max()}"
+    )
+    fig = Figure(figsize=(7, 4.8), layout="constrained")
+    ax = fig.subplots()
+    if len(params) == 1:
+        x = summary[params[0]]
+        ax.plot(x, summary["mean"], marker="o", color="tab:blue", label="mean")
+        ax.fill_between(
+            x,
+            summary["ci_low"],
+            summary["ci_high"],
+            color="tab:blue",
+            alpha=0.25,
+            linewidth=0,
+            label=f"{CONFIDENCE:.0%} CI of the mean",
+        )
+        ax.set_xlabel(axis_label(params[0]))
+        ax.set_ylabel(axis_label(output))
+        ax.grid(alpha=0.3)
+        ax.legend(title=f"{replicates} runs per point", fontsize=8, title_fontsize=8)
+    else:
+        table = summary.pivot(index=params[1], columns=params[0], values="mean")
+        image = ax.imshow(
+            table.to_numpy(dtype=float), origin="lower", aspect="auto", cmap="viridis"
+        )
+        ax.set_xticks(
+            range(len(table.columns)),
+            [f"{v:g}" if isinstance(v, float) else str(v) for v in table.columns],
+        )
+        ax.set_yticks(
+            range(len(table.index)),
+            [f"{v:g}" if isinstance(v, float) else str(v) for v in table.index],
+        )
+        ax.set_xlabel(axis_label(params[0]))
+        ax.set_ylabel(axis_label(params[1]))
+        values = table.to_numpy(dtype=float)
+        middle = np.nanmean(values) if np.isfinite(values).any() else 0.0
+        for (i, j), value in np.ndenumerate(values):
+            if np.isfinite(value):
+                ax.text(
+                    j,
+                    i,
+                    f"{value:.3g}",
+                    ha="center",
+                    va="center",
+                    fontsize=7,
+                    color="white" if value < middle else "black",
+                )
+        bar = fig.colorbar(image, ax=ax)
+        bar.set_label(f"{axis_label(output)}, mean of {replicates} runs")
+    ax.set_title(title or f"{_short(output)} over the grid", fontsize=11)
+    return fig
+
+
+def sobol_figure(indices: pd.DataFrame, output: str, *, title: str | None = None) -> Figure:
+    """First-order and total Sobol indices of one output, with their 95% intervals."""
+    table = indices[indices["output"] == output]
+    if table.empty:
+        raise AllianceSimError(f"no Sobol indices for output {output!r}")
+    fig = Figure(figsize=(8, 4.8), layout="constrained")
+    ax = fig.subplots()
+    x = np.arange(len(table))
+    ax.bar(x - 0.2, table["S1"], 0.4, yerr=table["S1_conf"], capsize=3, label="first order (S1)")
+    ax.bar(x + 0.2, table["ST"], 0.4, yerr=table["ST_conf"], capsize=3, label="total (ST)")
+    ax.set_xticks(x, table["parameter"], rotation=35, ha="right", fontsize=8)
+    ax.set_xlabel("Parameter")
+    ax.set_ylabel("Sobol index (share of output variance)")
+    ax.axhline(0, color="black", linewidth=0.6)
+    ax.grid(axis="y", alpha=0.3)
+    ax.legend(title=f"{CONFIDENCE:.0%} bootstrap CI", fontsize=8, title_fontsize=8)
+    ax.set_title(
+        title or f"Sensitivity of {_short(output).lower()} ({axis_label(output)})", fontsize=11
+    )
+    return fig
+
+
+def morris_figure(indices: pd.DataFrame, output: str, *, title: str | None = None) -> Figure:
+    """Morris screening of one output: μ* (importance) against σ (interaction / non-linearity)."""
+    table = indices[indices["output"] == output]
+    if table.empty:
+        raise AllianceSimError(f"no Morris indices for output {output!r}")
+    unit = METRICS[output].unit if output in METRICS else "output units"
+    fig = Figure(figsize=(7, 5), layout="constrained")
+    ax = fig.subplots()
+    ax.errorbar(
+        table["mu_star"],
+        table["sigma"],
+        xerr=table["mu_star_conf"],
+        fmt="o",
+        capsize=3,
+        label=f"μ* with {CONFIDENCE:.0%} CI",
+    )
+    for row in table.itertuples():
+        ax.annotate(
+            str(row.parameter),
+            (row.mu_star, row.sigma),
+            fontsize=7,
+            xytext=(3, 3),
+            textcoords="offset points",
+        )
+    ax.set_xlabel(f"μ*, mean absolute elementary effect ({unit})")
+    ax.set_ylabel(f"σ, spread of the elementary effects ({unit})")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    ax.set_title(title or f"Morris screening of {_short(output).lower()}", fontsize=11)
+    return fig
