@@ -14,18 +14,29 @@ The pieces, one responsibility each:
 * :mod:`~alliance_sim.batch.store` — the results folder (:class:`ResultStore`);
 * :mod:`~alliance_sim.batch.sweep` — all of it in one call (:func:`run_experiment`);
 * :mod:`~alliance_sim.batch.analyse` — Sobol and Morris indices, grid summaries;
-* :mod:`~alliance_sim.batch.figures` — their figures.
+* :mod:`~alliance_sim.batch.figures` — their figures;
+* :mod:`~alliance_sim.batch.report` — the analysis a design calls for, for a folder.
 """
 
+from alliance_sim.batch.analyse import (
+    SobolIndices,
+    grid_summary,
+    morris_indices,
+    point_means,
+    sobol_indices,
+)
 from alliance_sim.batch.design import Factor, make_design, sample_points
 from alliance_sim.batch.executors import Backend, SerialExecutor, open_backend
+from alliance_sim.batch.figures import grid_figure, morris_figure, scatter_figure, sobol_figure
 from alliance_sim.batch.models import Clinic, Model
+from alliance_sim.batch.report import Analysis, analyse_folder, analyse_runs, save_analysis
 from alliance_sim.batch.runner import RunOutcome, run_design
 from alliance_sim.batch.spec import Experiment, ExperimentError, load_experiment, parse_experiment
 from alliance_sim.batch.store import ResultStore
 from alliance_sim.batch.sweep import SweepResult, open_experiment, run_experiment
 
 __all__ = [
+    "Analysis",
     "Backend",
     "Clinic",
     "Experiment",
@@ -35,13 +46,25 @@ __all__ = [
     "ResultStore",
     "RunOutcome",
     "SerialExecutor",
+    "SobolIndices",
     "SweepResult",
+    "analyse_folder",
+    "analyse_runs",
+    "grid_figure",
+    "grid_summary",
     "load_experiment",
     "make_design",
+    "morris_figure",
+    "morris_indices",
     "open_backend",
     "open_experiment",
     "parse_experiment",
+    "point_means",
     "run_design",
     "run_experiment",
     "sample_points",
+    "save_analysis",
+    "scatter_figure",
+    "sobol_figure",
+    "sobol_indices",
 ]

@@ -20,7 +20,7 @@ from alliance_sim.errors import AllianceSimError
 from alliance_sim.metrics import METRICS
 from alliance_sim.params import SCHEMA
 
-__all__ = ["axis_label", "grid_figure", "morris_figure", "sobol_figure"]
+__all__ = ["axis_label", "grid_figure", "morris_figure", "scatter_figure", "sobol_figure"]
 
 
 def axis_label(name: str) -> str:
@@ -185,4 +185,20 @@ def morris_figure(indices: pd.DataFrame, output: str, *, title: str | None = Non
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
     ax.set_title(title or f"Morris screening of {_short(output).lower()}", fontsize=11)
+    return fig
+
+
+def scatter_figure(
+    runs: pd.DataFrame, output: str, params: Sequence[str], *, title: str | None = None
+) -> Figure:
+    """One output against each varied parameter, one dot per successful run (LHS designs)."""
+    ok = runs[runs["status"] == "ok"]
+    fig = Figure(figsize=(3.2 * len(params) + 1, 3.8), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(1, len(params), sharey=True))
+    for ax, name in zip(axes, params, strict=True):
+        ax.scatter(ok[name], ok[output], s=6, alpha=0.5, color="tab:blue")
+        ax.set_xlabel(axis_label(name), fontsize=8)
+        ax.grid(alpha=0.3)
+    axes[0].set_ylabel(axis_label(output))
+    fig.suptitle(title or f"{_short(output)}: one dot per run", fontsize=11)
     return fig

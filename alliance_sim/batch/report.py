@@ -1,0 +1,163 @@
+"""The analysis of a whole sweep: the right tables and figures for its design.
+
+:func:`analyse_runs` picks the analysis by design method — Sobol indices for
+``sobol``, Morris statistics for ``morris``, per-point summaries with 95%
+intervals for ``grid`` and ``csv`` (and per-run scatter plots for ``lhs``) —
+and :func:`analyse_folder` does it for a results folder.
+:func:`save_analysis` writes the tables (CSV) and figures (PNG).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from matplotlib.figure import Figure
+
+from alliance_sim.batch.analyse import grid_summary, morris_indices, sobol_indices
+from alliance_sim.batch.design import points_table
+from alliance_sim.batch.figures import grid_figure, morris_figure, scatter_figure, sobol_figure
+from alliance_sim.batch.store import ResultStore
+from alliance_sim.errors import AllianceSimError
+
+__all__ = ["Analysis", "analyse_folder", "analyse_runs", "save_analysis"]
+
+
+@dataclass
+class Analysis:
+    """The tables and figures of one sweep's analysis."""
+
+    method: str
+    factors: list[str]
+    outputs: list[str]
+    tables: dict[str, pd.DataFrame]
+    """``sobol`` (+ ``sobol_second``), ``morris``, or ``grid`` (see :mod:`.analyse`)."""
+    figures: dict[str, Figure] = field(default_factory=dict)
+    """By file stem, e.g. ``grid_adherence``."""
+    n_runs: int = 0
+    n_ok: int = 0
+    n_errors: int = 0
+    n_design: int = 0
+
+
+def analyse_runs(
+    runs: pd.DataFrame,
+    design: pd.DataFrame,
+    method: str,
+    outputs: Sequence[str],
+    *,
+    second_order: bool = True,
+    levels: int = 4,
+    figures: bool = True,
+) -> Analysis:
+    """Analyse a run table according to its design ``method``.
+
+    Raises:
+        AllianceSimError: e.g. a Sobol or Morris design with points that have no
+            successful run yet.
+    """
+    points = points_table(design)
+    factors = [c for c in points.columns if c != "point"]
+    outputs = list(outputs)
+    tables: dict[str, pd.DataFrame] = {}
+    figs: dict[str, Figure] = {}
+    if method == "sobol":
+        indices = sobol_indices(runs, factors, outputs, len(points), second_order)
+        tables["sobol"] = indices.first_total
+        if second_order:
+            tables["sobol_second"] = indices.second
+        if figures:
+            figs = {f"sobol_{o}": sobol_figure(indices.first_total, o) for o in outputs}
+    elif method == "morris":
+        tables["morris"] = morris_indices(runs, points, factors, outputs, levels)
+        if figures:
+            figs = {f"morris_{o}": morris_figure(tables["morris"], o) for o in outputs}
+    else:
+        shown = factors if len(factors) <= 2 else factors[:2]
+        tables["grid"] = grid_summary(runs, factors, outputs)
+        if figures and method == "lhs":
+            figs = {f"scatter_{o}": scatter_figure(runs, o, factors) for o in outputs}
+        elif figures:
+            figs = {f"grid_{o}": grid_figure(runs, o, shown) for o in outputs}
+    n_ok = int((runs["status"] == "ok").sum())
+    return Analysis(
+        method=method,
+        factors=factors,
+        outputs=outputs,
+        tables=tables,
+        figures=figs,
+        n_runs=len(runs),
+        n_ok=n_ok,
+        n_errors=len(runs) - n_ok,
+        n_design=len(design),
+    )
+
+
+def analyse_folder(
+    folder: str | Path, outputs: Sequence[str] | None = None, figures: bool = True
+) -> Analysis:
+    """Analyse the results folder ``folder`` (its manifest says which design it holds).
+
+    Raises:
+        AllianceSimError: for a folder that is not a results folder, an unknown
+            output, or an analysis that cannot run yet.
+    """
+    store = ResultStore.open(folder)
+    manifest = store.manifest()
+    experiment: dict[str, Any] = manifest.get("experiment") or {}
+    design_settings = experiment.get("design") or {}
+    method = design_settings.get("method", "grid")
+    stored = list(manifest.get("outputs", []))
+    chosen = list(outputs) if outputs else stored
+    for name in chosen:
+        if name not in stored:
+            raise AllianceSimError(
+                f"{store.folder}: no output {name!r} in these results; they hold {', '.join(stored)}"
+            )
+    return analyse_runs(
+        store.read(),
+        store.design(),
+        method,
+        chosen,
+        second_order=bool(design_settings.get("second_order", True)),
+        levels=int(design_settings.get("levels", 4)),
+        figures=figures,
+    )
+
+
+def save_analysis(analysis: Analysis, folder: str | Path) -> list[Path]:
+    """Write the analysis's tables (``<name>.csv``) and figures (``<name>.png``) to ``folder``.
+
+    Each file is written under a temporary name and renamed into place.
+    """
+    out = Path(folder)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise AllianceSimError(f"cannot make the folder {out}: {error}") from None
+    written = []
+    for name, table in analysis.tables.items():
+        written.append(_replace(out / f"{name}.csv", lambda p, t=table: t.to_csv(p, index=False)))
+    for name, figure in analysis.figures.items():
+        written.append(
+            _replace(out / f"{name}.png", lambda p, f=figure: f.savefig(p, dpi=110, format="png"))
+        )
+    return written
+
+
+def _replace(path: Path, write: Any) -> Path:
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    except OSError as error:
+        raise AllianceSimError(f"cannot write {path}: {error}") from None
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+    return path
