@@ -58,6 +58,14 @@ def _ignore_sigint() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
+def _shutdown(executor: Executor, wait: bool, cancel: bool) -> None:
+    """Shut ``executor`` down; Dask's executor knows no ``cancel_futures``."""
+    try:
+        executor.shutdown(wait=wait, cancel_futures=cancel)
+    except TypeError:
+        executor.shutdown(wait=wait)
+
+
 class Backend:
     """An executor, its number of workers, and (optionally) how to replace it."""
 
@@ -79,13 +87,13 @@ class Backend:
         """Replace the executor after its workers died; False if this backend cannot."""
         if self._factory is None:
             return False
-        self.executor.shutdown(wait=False, cancel_futures=True)
+        _shutdown(self.executor, wait=False, cancel=True)
         self.executor = self._factory()
         return True
 
     def close(self, cancel: bool = False) -> None:
         """Shut the executor down (cancelling queued tasks when ``cancel``)."""
-        self.executor.shutdown(wait=not cancel, cancel_futures=cancel)
+        _shutdown(self.executor, wait=not cancel, cancel=cancel)
         if self._on_close is not None:
             self._on_close()
 
@@ -134,7 +142,10 @@ def _dask_backend(workers: int, scheduler: str | None, where: str) -> Backend:
             ) from None
     else:
         cluster = LocalCluster(
-            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
+            n_workers=workers,
+            threads_per_worker=1,
+            processes=True,
+            scheduler_kwargs={"dashboard": False},
         )
         client = Client(cluster, set_as_default=False)
     threads = sum(client.nthreads().values()) or workers

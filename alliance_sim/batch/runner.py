@@ -170,6 +170,11 @@ def _should_stop(signal: StopSignal | None) -> bool:
     return bool(signal())
 
 
+def _plain(value: Any) -> Any:
+    """A numpy scalar as the Python value it holds."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
 def _chunks(todo: pd.DataFrame, factors: Sequence[str]) -> deque[_Chunk]:
     out: deque[_Chunk] = deque()
     if todo.empty:
@@ -179,13 +184,12 @@ def _chunks(todo: pd.DataFrame, factors: Sequence[str]) -> deque[_Chunk]:
     ends = np.r_[starts[1:], len(todo)]
     run_ids = todo["run_id"].to_numpy()
     seeds = todo["seed"].to_numpy()
-    values = todo[list(factors)]
+    columns = {name: todo[name].to_numpy() for name in factors}  # per column: types kept
     for a, b in zip(starts, ends, strict=True):
-        row = values.iloc[a]
         out.append(
             _Chunk(
                 int(points[a]),
-                {name: (v.item() if hasattr(v, "item") else v) for name, v in row.items()},
+                {name: _plain(column[a]) for name, column in columns.items()},
                 [int(x) for x in run_ids[a:b]],
                 [int(x) for x in seeds[a:b]],
             )

@@ -1,0 +1,58 @@
+"""Sweep models for the batch tests (importable by pool and Dask workers).
+
+Each follows the model contract of alliance_sim.batch.models: values and seeds
+in, one row of outputs per seed out.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass
+from typing import Any
+
+from alliance_sim.batch.models import Clinic
+
+ISHIGAMI_A, ISHIGAMI_B = 7.0, 0.1
+"""The usual constants; the published indices below are for these."""
+
+ISHIGAMI_S1 = {"x1": 0.3139, "x2": 0.4424, "x3": 0.0}
+ISHIGAMI_ST = {"x1": 0.5576, "x2": 0.4424, "x3": 0.2437}
+
+
+def ishigami(values: dict[str, Any], seeds: list[int]) -> list[dict[str, float]]:
+    """The Ishigami function (deterministic: every seed gives the same value)."""
+    x1, x2, x3 = values["x1"], values["x2"], values["x3"]
+    y = math.sin(x1) + ISHIGAMI_A * math.sin(x2) ** 2 + ISHIGAMI_B * x3**4 * math.sin(x1)
+    return [{"y": y} for _ in seeds]
+
+
+def linear(values: dict[str, Any], seeds: list[int]) -> list[dict[str, float]]:
+    """y = 3 a + 1 b + 0 c: Morris μ* is |slope| × range."""
+    return [{"y": 3.0 * values["a"] + 1.0 * values["b"]} for _ in seeds]
+
+
+@dataclass(frozen=True)
+class RaisingClinic:
+    """The clinic, except that the run with seed ``bad_seed`` raises (an output that fails)."""
+
+    clinic: Clinic
+    bad_seed: int
+
+    def __call__(self, values: dict[str, Any], seeds: list[int]) -> Any:
+        if self.bad_seed in seeds:
+            raise ZeroDivisionError(f"no output for seed {self.bad_seed}")
+        return self.clinic(values, seeds)
+
+
+@dataclass(frozen=True)
+class DyingClinic:
+    """The clinic, except that the run with seed ``bad_seed`` kills its worker process."""
+
+    clinic: Clinic
+    bad_seed: int
+
+    def __call__(self, values: dict[str, Any], seeds: list[int]) -> Any:
+        if self.bad_seed in seeds:
+            os._exit(13)  # a hard crash: no exception, no cleanup
+        return self.clinic(values, seeds)
