@@ -38,6 +38,10 @@ __all__ = [
 CONFIDENCE = 0.95
 """The confidence level of every interval."""
 
+BOOTSTRAP_SEED = 20_061_979
+"""The seed of the bootstrap resampling, so that intervals are reproducible (SALib
+ignores a seed of 0, so the default is not 0)."""
+
 
 def point_means(runs: pd.DataFrame, outputs: Sequence[str], n_points: int) -> pd.DataFrame:
     """The mean of each output over the successful runs of each point (rows 0 … n_points − 1).
@@ -82,7 +86,7 @@ def sobol_indices(
     n_points: int,
     second_order: bool = True,
     num_resamples: int = 100,
-    seed: int = 0,
+    seed: int = BOOTSTRAP_SEED,
 ) -> SobolIndices:
     """Sobol indices of each output from the runs of a Saltelli (``sobol``) design.
 
@@ -151,7 +155,7 @@ def morris_indices(
     outputs: Sequence[str],
     levels: int = 4,
     num_resamples: int = 100,
-    seed: int = 0,
+    seed: int = BOOTSTRAP_SEED,
 ) -> pd.DataFrame:
     """Morris elementary-effect statistics of each output from a ``morris`` design.
 

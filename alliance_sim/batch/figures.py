@@ -180,8 +180,8 @@ def morris_figure(indices: pd.DataFrame, output: str, *, title: str | None = Non
             xytext=(3, 3),
             textcoords="offset points",
         )
-    ax.set_xlabel(f"μ*, mean absolute elementary effect ({unit})")
-    ax.set_ylabel(f"σ, spread of the elementary effects ({unit})")
+    ax.set_xlabel(f"μ*: mean |elementary effect| over the parameter's range ({unit})")
+    ax.set_ylabel(f"σ: spread of the elementary effects ({unit})")
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
     ax.set_title(title or f"Morris screening of {_short(output).lower()}", fontsize=11)
