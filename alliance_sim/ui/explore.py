@@ -19,7 +19,7 @@ from matplotlib.figure import Figure
 from alliance_sim.errors import AllianceSimError
 from alliance_sim.model import ClinicModel
 from alliance_sim.params import MAX_SEED, Params
-from alliance_sim.plotting import TIME_COURSE_PANELS, clinic_figure
+from alliance_sim.plotting import TIME_COURSE_PANELS, LiveClinicPlot
 from alliance_sim.population import THERAPIST_TRAITS
 from alliance_sim.scenarios import builtin_scenarios, load_scenario, parse_scenario
 from alliance_sim.simulation import sessions_table
@@ -100,18 +100,45 @@ def ClinicNow(clinic: pd.DataFrame) -> solara.Element:
 @solara.component
 def Clinic(
     model: ClinicModel,
-    tick: int,
+    lock: threading.Lock,
     title: str,
     error: str | None,
-    playing: bool,
-    on_step: Callable[[], None],
-    on_play: Callable[[], None],
-    on_pause: Callable[[], None],
     on_reset: Callable[[], None],
-    selected: int | None,
-    on_select: Callable[[int | None], None],
 ) -> solara.Element:
-    """The clinic: the controls of time, the plots, the patient table and one patient."""
+    """The clinic: the controls of time, the plots, the patient table and one patient.
+
+    Stepping changes only this component's state, so a step redraws the clinic
+    and not the parameter controls beside it.
+    """
+    tick, set_tick = solara.use_state(0)
+    playing, set_playing = solara.use_state(False)
+    selected, set_selected = solara.use_state(None)
+    plot = solara.use_memo(lambda: LiveClinicPlot(title, model.n_sessions), [model, title])
+
+    def reset_view() -> None:  # a new clinic: nothing playing, nobody selected
+        set_playing(False)
+        set_selected(None)
+
+    solara.use_effect(reset_view, [model])
+
+    def step() -> None:
+        with lock:
+            if model.running:
+                model.step()
+        set_tick(lambda t: t + 1)
+
+    def play_loop(cancel: threading.Event) -> None:
+        while playing and not cancel.is_set():
+            with lock:
+                if not model.running:
+                    break
+                model.step()
+            set_tick(lambda t: t + 1)
+            cancel.wait(PLAY_INTERVAL_S)
+        set_playing(False)
+
+    solara.use_thread(play_loop, dependencies=[playing, model], intrusive_cancel=False)
+
     with solara.Column() as column:
         solara.Title("alliance-sim · Explore")
         if error:
@@ -119,10 +146,12 @@ def Clinic(
         session = model.session
         with solara.Row():
             solara.Button(
-                "Step", on_click=on_step, disabled=not model.running or playing, color="primary"
+                "Step", on_click=step, disabled=not model.running or playing, color="primary"
             )
-            solara.Button("Play", on_click=on_play, disabled=playing or not model.running)
-            solara.Button("Pause", on_click=on_pause, disabled=not playing)
+            solara.Button(
+                "Play", on_click=lambda: set_playing(True), disabled=playing or not model.running
+            )
+            solara.Button("Pause", on_click=lambda: set_playing(False), disabled=not playing)
             solara.Button("Reset", on_click=on_reset)
             solara.Text(
                 f"Session {session} of {model.n_sessions}"
@@ -133,18 +162,14 @@ def Clinic(
             solara.Info("Press Step to run the first session, or Play to run the episode.")
         else:
             clinic = model.datacollector.get_model_vars_dataframe()
-            solara.FigureMatplotlib(
-                clinic_figure(clinic, title, model.n_sessions),
-                dependencies=[model, tick],
-                format="png",
-            )
+            solara.Image(plot.png(clinic))
             solara.Text(f"After session {session} (clinic means):", style={"font-weight": "bold"})
             ClinicNow(clinic)
         states = patient_states(model)
         with solara.Card("Patients"):
 
             def show(column: str, row_index: int) -> None:
-                on_select(int(states.iloc[row_index]["patient_id"]))
+                set_selected(int(states.iloc[row_index]["patient_id"]))
 
             solara.DataFrame(
                 states,
@@ -157,7 +182,7 @@ def Clinic(
                 "Patient",
                 values=[None, *states["patient_id"].tolist()],
                 value=selected,
-                on_value=on_select,
+                on_value=set_selected,
             )
         if selected is not None and session > 0:
             patient = model.patients_in_order[selected]
@@ -183,28 +208,16 @@ def Explore() -> solara.Element:
     params, set_params = solara.use_state(load_scenario("default").params())
     seed, set_seed = solara.use_state(0)
     error, set_error = solara.use_state(None)
-    tick, set_tick = solara.use_state(0)
-    playing, set_playing = solara.use_state(False)
-    selected, set_selected = solara.use_state(None)
     first_model = solara.use_memo(lambda: ClinicModel(params, seed), [])
     model, set_model = solara.use_state(first_model)
     lock = solara.use_memo(threading.Lock, [])
 
     def rebuild(new_params: Params, new_seed: int) -> None:
-        set_playing(False)
         with lock:
             model.close()
             set_model(ClinicModel(new_params, new_seed))
         set_params(new_params)
         set_seed(new_seed)
-        set_selected(None)
-        set_tick(0)
-
-    def step() -> None:
-        with lock:
-            if model.running:
-                model.step()
-        set_tick(lambda t: t + 1)
 
     def reset() -> None:
         rebuild(params, seed)
@@ -236,18 +249,6 @@ def Explore() -> solara.Element:
         set_error(None)
         rebuild(params, int(value))
 
-    def play_loop(cancel: threading.Event) -> None:
-        while playing and not cancel.is_set():
-            with lock:
-                if not model.running:
-                    break
-                model.step()
-            set_tick(lambda t: t + 1)
-            cancel.wait(PLAY_INTERVAL_S)
-        set_playing(False)
-
-    solara.use_thread(play_loop, dependencies=[playing, model], intrusive_cancel=False)
-
     names = sorted(builtin_scenarios())
     with solara.Columns([2, 5]) as page:
         with solara.Column():
@@ -267,15 +268,9 @@ def Explore() -> solara.Element:
         with solara.Column():
             Clinic(
                 model=model,
-                tick=tick,
+                lock=lock,
                 title=f"{scenario_name}, seed {seed}",
                 error=error,
-                playing=playing,
-                on_step=step,
-                on_play=lambda: set_playing(True),
-                on_pause=lambda: set_playing(False),
                 on_reset=reset,
-                selected=selected,
-                on_select=set_selected,
             )
     return page

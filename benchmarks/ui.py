@@ -1,0 +1,232 @@
+"""Benchmark the web app as users meet it: a real server, headless Chromium, no network.
+
+What is measured, in one invocation:
+
+* **start to first paint** — from starting ``alliance-sim ui`` until the Explore
+  page shows its controls and its Step button in a fresh browser page (server
+  start, readiness and the first page load together), and the page load alone.
+* **step latency, 500 patients** — Explore with the patient-population slider
+  moved to 500 (keyboard, as a user would); each press of Step is timed in the
+  page from the click until the session label shows the new session and the new
+  plot image has loaded. ``--steps`` presses (default 8).
+* **10 concurrent sessions** — ``--sessions`` browser pages (default 10, each its
+  own browser context, so its own server session and clinic of the default
+  scenario) all press Step at once, ``--rounds`` times (default 5); every page
+  times its own step as above. Reported: median and worst latency, and the
+  number of steps that failed (an error in the page, or no update within 30 s).
+* **memory per session** — the server's resident memory (the ``alliance-sim ui``
+  process and its Solara child) before the concurrent pages open and after
+  their steps, divided by the number of sessions.
+
+Targets (a miss is reported, the exit code stays 0: this is a measurement):
+step latency with 500 patients ≤ 200 ms (median); worst concurrent step ≤ 1 s.
+
+Chromium is Debian's (``apt-get install -y chromium``), never downloaded.
+
+How to run (from the repository root)::
+
+    python benchmarks/ui.py            # an aligned table
+    python benchmarks/ui.py --json     # one JSON object on stdout
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import statistics
+import sys
+import time
+from typing import Any
+
+from alliance_sim.params import GROUPS, SCHEMA
+from alliance_sim.ui.browser import (
+    INSTALL_HINT,
+    find_chromium,
+    launch_chromium,
+    offline_context,
+    running_app,
+)
+from alliance_sim.ui.controls import control_label
+
+STEP_TARGET_MS = 200.0
+CONCURRENT_TARGET_MS = 1000.0
+STEP_TIMEOUT_MS = 30_000
+
+# Click Step and resolve with the milliseconds until the page shows session `expected`
+# and a new plot image that has finished loading (-1 on timeout).
+TIMED_STEP_JS = r"""
+([expected, timeoutMs]) => {
+  const label = () => [...document.querySelectorAll('span, div')].find(
+      e => e.childElementCount === 0 && /^Session \d+ of \d+/.test(e.textContent));
+  const image = () => document.querySelector('img');
+  const before = image() ? image().src : null;
+  const button = [...document.querySelectorAll('button')].find(
+      b => b.textContent.trim().toLowerCase() === 'step');
+  const start = performance.now();
+  button.click();
+  return new Promise(resolve => {
+    const check = () => {
+      const l = label(), i = image(), now = performance.now();
+      if (l && l.textContent.startsWith(`Session ${expected} of`) && i && i.src !== before
+          && i.complete && i.naturalWidth > 0) { resolve(now - start); return; }
+      if (now - start > timeoutMs) { resolve(-1); return; }
+      setTimeout(check, 2);
+    };
+    check();
+  });
+}
+"""
+
+
+def _log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is not allowed: at least 1")
+    return value
+
+
+def _open_explore(browser: Any, url: str) -> tuple[Any, Any]:
+    context, record = offline_context(browser, url)
+    page = context.new_page()
+    page.set_default_timeout(STEP_TIMEOUT_MS * 2)
+    page.goto(url)
+    page.get_by_text("Session 0 of").wait_for()
+    page.get_by_role("button", name="Step").wait_for()
+    return page, record
+
+
+def _set_patients_to_500(page: Any) -> None:
+    spec = SCHEMA["n_patients"]
+    page.get_by_text(GROUPS[spec.group], exact=True).click()
+    slider = page.get_by_role("slider", name=control_label(spec))
+    slider.focus()
+    for key in ("Home", "PageUp", "ArrowLeft"):  # 1, then +500 (a tenth of the range), -1
+        page.keyboard.press(key)
+    page.wait_for_function(
+        "() => document.querySelector(`[role=slider][aria-label='" + control_label(spec) + "']`)"
+        ".getAttribute('aria-valuenow') === '500'"
+    )
+    # The server has rebuilt the clinic when its patient table counts 500 patients.
+    page.get_by_text("of 500", exact=False).first.wait_for()
+    page.get_by_text("Session 0 of").wait_for()
+
+
+def measure(steps: int, sessions: int, rounds: int) -> dict[str, Any]:
+    """Run every measurement; returns the figures (times in seconds or milliseconds)."""
+    from playwright.sync_api import sync_playwright
+
+    result: dict[str, Any] = {}
+    with sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        _log("starting the server …")
+        with running_app() as app:
+            load_start = time.perf_counter()
+            page, record = _open_explore(browser, app.url)
+            loaded = time.perf_counter()
+            result["start_to_first_paint_s"] = loaded - app.started_s
+            result["server_ready_s"] = app.ready_s
+            result["page_load_s"] = loaded - load_start
+
+            _log(f"step latency with 500 patients ({steps} steps) …")
+            _set_patients_to_500(page)
+            latencies = [
+                page.evaluate(TIMED_STEP_JS, [step, STEP_TIMEOUT_MS])
+                for step in range(1, steps + 1)
+            ]
+            failed = sum(latency < 0 for latency in latencies) + len(record.errors)
+            good = [latency for latency in latencies if latency >= 0] or [float("nan")]
+            result["step_500_median_ms"] = statistics.median(good)
+            result["step_500_worst_ms"] = max(good)
+            result["step_500_errors"] = failed
+            page.context.close()
+
+            _log(f"{sessions} concurrent sessions × {rounds} rounds …")
+            rss_before = app.rss_mb()
+            pages = [_open_explore(browser, app.url) for _ in range(sessions)]
+            concurrent: list[float] = []
+            errors = 0
+            for round_number in range(1, rounds + 1):
+                for page, _ in pages:  # start every step before waiting for any
+                    page.evaluate(
+                        "args => { window.__step = (" + TIMED_STEP_JS + ")(args); }",
+                        [round_number, STEP_TIMEOUT_MS],
+                    )
+                for page, _ in pages:
+                    latency = page.evaluate("() => window.__step")
+                    if latency < 0:
+                        errors += 1
+                    else:
+                        concurrent.append(latency)
+            errors += sum(len(record.errors) for _, record in pages)
+            rss_after = app.rss_mb()
+            result["sessions"] = sessions
+            result["concurrent_median_ms"] = statistics.median(concurrent or [float("nan")])
+            result["concurrent_worst_ms"] = max(concurrent or [float("nan")])
+            result["concurrent_errors"] = errors
+            result["server_rss_mb"] = rss_after
+            result["memory_per_session_mb"] = (rss_after - rss_before) / sessions
+            result["blocked_requests"] = sum(len(record.blocked) for _, record in pages)
+            for page, _ in pages:
+                page.context.close()
+        browser.close()
+    result["targets"] = {
+        "step_500_median_ms <= 200": result["step_500_median_ms"] <= STEP_TARGET_MS,
+        "concurrent_worst_ms <= 1000": result["concurrent_worst_ms"] <= CONCURRENT_TARGET_MS,
+        "no errors": result["step_500_errors"] == 0 and result["concurrent_errors"] == 0,
+    }
+    result["machine"] = f"{platform.python_version()} on {platform.machine()}"
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse the options, measure, print a table or JSON."""
+    parser = argparse.ArgumentParser(
+        description="Benchmark the web app in headless Chromium (see the module docstring)."
+    )
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--steps", type=_positive, default=8, help="steps timed at 500 patients")
+    parser.add_argument("--sessions", type=_positive, default=10, help="concurrent sessions")
+    parser.add_argument("--rounds", type=_positive, default=5, help="concurrent steps per session")
+    args = parser.parse_args(argv)
+    if find_chromium() is None:
+        print(f"benchmarks/ui.py: {INSTALL_HINT}", file=sys.stderr)
+        return 2
+    result = measure(args.steps, args.sessions, args.rounds)
+    if args.json:
+        print(json.dumps(result, indent=2))
+        return 0
+    rows = [
+        ("server start → Explore painted", f"{result['start_to_first_paint_s']:.2f} s"),
+        ("  of which the page load", f"{result['page_load_s']:.2f} s"),
+        ("step, 500 patients: median", f"{result['step_500_median_ms']:.0f} ms  (target ≤ 200)"),
+        ("step, 500 patients: worst", f"{result['step_500_worst_ms']:.0f} ms"),
+        (
+            f"{result['sessions']} sessions stepping at once: median",
+            f"{result['concurrent_median_ms']:.0f} ms",
+        ),
+        (
+            f"{result['sessions']} sessions stepping at once: worst",
+            f"{result['concurrent_worst_ms']:.0f} ms  (target ≤ 1000)",
+        ),
+        ("failed steps", f"{result['step_500_errors'] + result['concurrent_errors']}"),
+        ("memory per session", f"{result['memory_per_session_mb']:.1f} MB"),
+        ("server memory (RSS) at the end", f"{result['server_rss_mb']:.0f} MB"),
+    ]
+    width = max(len(name) for name, _ in rows)
+    for name, value in rows:
+        print(f"{name:<{width}}  {value}")
+    for target, met in result["targets"].items():
+        print(f"target {target}: {'met' if met else 'MISSED'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
