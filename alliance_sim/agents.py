@@ -296,7 +296,7 @@ class Patient(Agent):
             self.relief_mm = rules.immediate_relief(
                 self.pain_mm,
                 params.device == "active",
-                self.alliance,
+                self.bond,
                 self.expectation,
                 float(params.ritual_relief),
                 float(params.contextual_relief),

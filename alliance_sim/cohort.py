@@ -322,7 +322,7 @@ class _Cohort:
         relief = rules.immediate_relief(
             self.pain_mm,
             params.device == "active",
-            self.alliance,
+            self.bond,
             self.population.expectation,
             float(params.ritual_relief),
             float(params.contextual_relief),

@@ -14,7 +14,7 @@ RELIEF_NOISE_MM = 6.0
 def immediate_relief(
     pain_before_mm: Number,
     device_active: Bool,
-    alliance: Number,
+    bond: Number,
     expectation: Number,
     ritual_relief: float,
     contextual_relief: float,
@@ -24,21 +24,29 @@ def immediate_relief(
     """Pain relieved within the session (mm; pain after = pain before − relief).
 
     Three parts, each a share of the current pain: the session itself
-    (``ritual_relief``), a contextual effect that grows with the alliance and
-    the patient's expectations (``contextual_relief × alliance × (½ + ½
+    (``ritual_relief``), a contextual effect that grows with the bond and
+    the patient's expectations (``contextual_relief × bond × (½ + ½
     expectation)``), and the specific effect of an active device
     (``device_relief``). Fuentes et al. found that an enhanced alliance added
-    about as much immediate relief as the active device did.
+    about as much immediate relief as the active device did; what they
+    enhanced within the one session was the relationship — active listening,
+    empathy, encouragement, verbal and non-verbal communication — so the
+    immediate contextual effect works through the personal (bond) area of the
+    alliance, while goal and task agreement act over the episode (adherence,
+    function). Testa & Rossettini list the patient–therapist relationship
+    among the contextual factors that drive such effects.
 
     References:
         Fuentes, J., et al. (2014). Enhanced therapeutic alliance modulates pain
         intensity and muscle pain sensitivity in patients with chronic low back
         pain: an experimental controlled study. Phys Ther 94(4).
-        Testa, M., & Rossettini, G. (2016). Enhance placebo, avoid nocebo. Man Ther 24.
+        Testa, M., & Rossettini, G. (2016). Enhance placebo, avoid nocebo: how
+        contextual factors affect physiotherapy outcomes. Man Ther 24.
+        Hougaard 1994 (personal vs collaborative area of the alliance).
     """
     share = (
         ritual_relief
-        + contextual_relief * alliance * (0.5 + 0.5 * expectation)
+        + contextual_relief * bond * (0.5 + 0.5 * expectation)
         + device_relief * device_active
     )
     relief = pain_before_mm * clip01(share) + noise_mm
