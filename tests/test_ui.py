@@ -15,6 +15,7 @@ from alliance_sim.ui.about import ABOUT_SECTIONS, About, readme_section
 from alliance_sim.ui.compare_page import Compare
 from alliance_sim.ui.controls import control_label
 from alliance_sim.ui.explore import Explore
+from alliance_sim.ui.sweep_page import MAX_RUNS, Sweep, parameter_choice
 
 
 def session_label(rc) -> str:
@@ -78,6 +79,15 @@ def wait_for(condition, timeout_s: float = 20.0) -> bool:
             return True
         time.sleep(0.05)
     return condition()
+
+
+def shown_text(rc) -> str:
+    """Every string shown by a text-bearing widget (Html, Alert, Btn, ...)."""
+    texts = []
+    for kind in (v.Html, v.Alert, v.Btn):
+        for widget in rc.find(kind).widgets:
+            texts.extend(str(c) for c in widget.children if isinstance(c, str))
+    return "\n".join(texts)
 
 
 def error_texts(rc) -> list[str]:
@@ -161,3 +171,29 @@ def test_the_command_line_loads_solara_only_when_the_app_starts():
     )
     completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert completed.returncode == 0, completed.stdout + completed.stderr
+
+
+def test_a_small_sweep_runs_in_the_background_and_shows_its_plot_and_numbers():
+    _, rc = solara.render(Sweep(), handle_error=False)
+    rc.find(v.Slider, label="Number of values").widgets[0].v_model = 3
+    rc.find(v.Slider, label="Replicates per value").widget.v_model = 2
+    assert "3 values × 2 replicates = 6 runs" in shown_text(rc)
+    rc.find(v.Btn, children=["Run sweep"]).widget.click()
+    assert wait_for(lambda: "finished: 6 runs" in shown_text(rc), 120)
+    assert wait_for(lambda: rc.find(ipywidgets.Image).widgets), "the sweep's figure did not appear"
+    labels = {c for w in rc.find(v.Btn).widgets for c in w.children if isinstance(c, str)}
+    assert {"Download runs (CSV)", "Download runs (Parquet)"} <= labels
+
+
+def test_a_sweep_too_big_for_the_app_is_refused_with_the_limit_and_the_command_line():
+    _, rc = solara.render(Sweep(), handle_error=False)
+    rc.find(v.Slider, label="Number of values").widgets[0].v_model = 11
+    rc.find(v.Slider, label="Replicates per value").widget.v_model = 100
+    second = next(
+        w for w in rc.find(v.Select).widgets if w.label == "Parameter" and w.v_model == "(none)"
+    )
+    second.v_model = parameter_choice("empathy_mean")
+    text = shown_text(rc)
+    assert f"at most {MAX_RUNS:,} runs" in text
+    assert "alliance-sim sweep" in text
+    assert rc.find(v.Btn, children=["Run sweep"]).widget.disabled

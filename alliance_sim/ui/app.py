@@ -8,6 +8,7 @@ from alliance_sim.ui.about import About
 from alliance_sim.ui.compare_page import Compare
 from alliance_sim.ui.explore import Explore
 from alliance_sim.ui.style import APP_CSS
+from alliance_sim.ui.sweep_page import Sweep
 
 __all__ = ["Layout", "routes"]
 
@@ -44,6 +45,7 @@ def Layout(children: list[solara.Element] | None = None) -> solara.Element:
 routes = [
     solara.Route(path="/", component=Explore, label="Explore", layout=Layout),
     solara.Route(path="compare", component=Compare, label="Compare"),
+    solara.Route(path="sweep", component=Sweep, label="Sweep"),
     solara.Route(path="about", component=About, label="About the model"),
 ]
 """The pages, in the order of the tabs; the root route carries the layout."""

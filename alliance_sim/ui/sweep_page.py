@@ -1,0 +1,376 @@
+"""Sweep: one or two parameters over a grid, replicates, one output — in the background.
+
+The page builds an experiment from its controls with
+:meth:`alliance_sim.batch.Experiment.from_mapping` (validated exactly as an
+experiment file is), runs it in this process with
+:func:`alliance_sim.batch.run_experiment` on a background thread (progress bar,
+Cancel), and shows :func:`alliance_sim.batch.grid_figure` — a line with a 95%
+band for one parameter, a heatmap for two — with the numbers it draws
+(:func:`alliance_sim.batch.grid_summary`) and downloads of the run table.
+Sizes are capped; the command line (``alliance-sim sweep``) is for big sweeps.
+"""
+
+from __future__ import annotations
+
+import io
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+import solara
+
+from alliance_sim.batch import Experiment, grid_figure, grid_summary, run_experiment
+from alliance_sim.errors import AllianceSimError
+from alliance_sim.metrics import METRICS
+from alliance_sim.params import MAX_SEED, SCHEMA, Kind
+from alliance_sim.scenarios import builtin_scenarios
+from alliance_sim.ui.controls import control_label
+from alliance_sim.ui.style import CONTROL_CLASS
+
+__all__ = ["MAX_PATIENT_SESSIONS", "MAX_RUNS", "Sweep", "SweepRequest", "experiment_of"]
+
+MAX_RUNS = 2_000
+"""The most runs (points × replicates) the page runs; bigger sweeps belong to the CLI."""
+MAX_PATIENT_SESSIONS = 20_000_000
+"""The most patient-sessions (runs × patients × sessions) the page runs (~10 s)."""
+MAX_LEVELS = 11
+NUMERIC = [name for name, spec in SCHEMA.items() if spec.kind in (Kind.FLOAT, Kind.INT)]
+NONE = "(none)"
+
+
+def parameter_choice(name: str) -> str:
+    """How a parameter is offered in a select: its label, then its name (as in files)."""
+    return NONE if name == NONE else f"{SCHEMA[name].label} [{name}]"
+
+
+def output_choice(name: str) -> str:
+    """How an output is offered in a select: its label and unit, then its name."""
+    metric = METRICS[name]
+    return f"{metric.label}, {metric.unit} [{name}]" if metric.unit else f"{metric.label} [{name}]"
+
+
+def chosen_name(choice: str) -> str:
+    """The parameter or output name inside a choice made by :func:`parameter_choice`."""
+    return NONE if choice == NONE else choice.rsplit("[", 1)[1].rstrip("]")
+
+
+@dataclass(frozen=True)
+class SweepRequest:
+    """What the controls ask for (plain values; :func:`experiment_of` validates them)."""
+
+    scenario: str = "default"
+    first: str = "power_sharing_mean"
+    first_range: tuple[float, float] = (0.0, 1.0)
+    first_levels: int = 5
+    second: str = NONE
+    second_range: tuple[float, float] = (0.0, 1.0)
+    second_levels: int = 3
+    replicates: int = 10
+    output: str = "adherence"
+    seed: int = 0
+
+
+def _factor(name: str, bounds: tuple[float, float], levels: int) -> dict[str, Any]:
+    low, high = bounds
+    if SCHEMA[name].kind is Kind.INT:
+        values = sorted({round(low + (high - low) * i / max(levels - 1, 1)) for i in range(levels)})
+        return {"values": values}
+    return {"low": float(low), "high": float(high), "levels": int(levels)}
+
+
+def experiment_of(request: SweepRequest) -> Experiment:
+    """The experiment the controls describe, validated; too big a sweep is refused.
+
+    Raises:
+        AllianceSimError: naming the control and what is allowed.
+    """
+    vary = {request.first: _factor(request.first, request.first_range, request.first_levels)}
+    if request.second != NONE:
+        if request.second == request.first:
+            raise AllianceSimError(
+                f"second parameter = {request.second!r}: choose a different parameter "
+                "from the first, or (none)"
+            )
+        vary[request.second] = _factor(request.second, request.second_range, request.second_levels)
+    experiment = Experiment.from_mapping(
+        {
+            "name": "web-app-sweep",
+            "scenario": request.scenario,
+            "design": "grid",
+            "vary": vary,
+            "replicates": request.replicates,
+            "outputs": [request.output],
+            "seed": request.seed,
+        },
+        source="the sweep",
+    )
+    design = experiment.design()
+    sizes = {
+        name: int(design[name].max()) if name in design else int(experiment.base[name])
+        for name in ("n_patients", "n_sessions")
+    }
+    runs = experiment.n_runs()
+    patients, sessions = sizes["n_patients"], sizes["n_sessions"]
+    size = runs * patients * sessions
+    if runs > MAX_RUNS or size > MAX_PATIENT_SESSIONS:
+        raise AllianceSimError(
+            f"this sweep has {runs:,} runs ({size:,} patient-sessions); the app runs at most "
+            f"{MAX_RUNS:,} runs and {MAX_PATIENT_SESSIONS:,} patient-sessions. Use fewer "
+            "values or replicates, or run it with 'alliance-sim sweep' (see the README)"
+        )
+    return experiment
+
+
+def _csv(frame: pd.DataFrame) -> bytes:
+    return frame.to_csv(index=False).encode("utf-8")
+
+
+def _parquet(frame: pd.DataFrame) -> bytes:
+    out = io.BytesIO()
+    frame.to_parquet(out, index=False)
+    return out.getvalue()
+
+
+@solara.component
+def FactorControls(
+    title: str,
+    name: str,
+    on_name: Any,
+    bounds: tuple[float, float],
+    on_bounds: Any,
+    levels: int,
+    on_levels: Any,
+    optional: bool,
+) -> solara.Element:
+    """Choose one varied parameter, its range (within the schema's) and its number of values."""
+    choices = ([NONE] if optional else []) + NUMERIC
+    with solara.Card(title) as card:
+        solara.Select(
+            "Parameter",
+            values=[parameter_choice(choice) for choice in choices],
+            value=parameter_choice(name),
+            on_value=lambda choice: on_name(chosen_name(choice)),
+        )
+        if name != NONE:
+            spec = SCHEMA[name]
+            assert spec.low is not None and spec.high is not None
+            step = 1 if spec.kind is Kind.INT else (spec.high - spec.low) / 100
+            with solara.Column(gap="0px", classes=[CONTROL_CLASS]):
+                solara.SliderRangeFloat(
+                    f"Range of {control_label(spec)}",
+                    value=bounds,
+                    min=spec.low,
+                    max=spec.high,
+                    step=step,
+                    on_value=on_bounds,
+                    thumb_label="always",
+                )
+                solara.Text(
+                    spec.help,
+                    style={"font-size": "0.8em", "color": "#555", "display": "block"},
+                )
+            with solara.Column(gap="0px", classes=[CONTROL_CLASS]):
+                solara.SliderInt(
+                    "Number of values",
+                    value=levels,
+                    min=2,
+                    max=MAX_LEVELS,
+                    on_value=on_levels,
+                    thumb_label="always",
+                )
+    return card
+
+
+@solara.component
+def Sweep() -> solara.Element:
+    """The Sweep page."""
+    request, set_request = solara.use_state(SweepRequest())
+    started, set_started = solara.use_state(None)  # the request being (or last) run
+    run_number, set_run_number = solara.use_state(0)
+    progress, set_progress = solara.use_state((0, 0))
+    result, set_result = solara.use_state(None)
+    message, set_message = solara.use_state(None)
+    status, set_status = solara.use_state("idle")  # idle | running | done
+    cancel = solara.use_memo(threading.Event, [run_number])
+
+    def update(**changes: Any) -> None:
+        set_request(lambda old: SweepRequest(**{**old.__dict__, **changes}))
+
+    def choose(which: str, name: str) -> None:
+        if name == NONE:
+            update(**{which: name})
+            return
+        spec = SCHEMA[name]
+        update(**{which: name, f"{which}_range": (float(spec.low), float(spec.high))})
+
+    problem = None
+    try:
+        experiment = experiment_of(request)
+    except AllianceSimError as error:
+        experiment, problem = None, str(error)
+
+    def run_sweep(stop: threading.Event) -> None:
+        if run_number == 0 or started is None:
+            return
+        try:
+            _run(stop)
+        finally:
+            set_status("done")
+
+    def _run(stop: threading.Event) -> None:
+        assert started is not None
+        try:
+            plan = experiment_of(started)
+            outcome = run_experiment(
+                plan,
+                executor="serial",
+                progress=lambda done, total: set_progress((done, total)),
+                should_stop=lambda: stop.is_set() or cancel.is_set(),
+            )
+        except AllianceSimError as error:
+            set_message(("error", str(error)))
+            return
+        except Exception as error:  # a failed run shows a message, never a traceback
+            set_message(("error", f"the sweep failed: {type(error).__name__}: {error}"))
+            return
+        set_result((started, outcome.runs))
+        if not outcome.complete:
+            set_message(
+                (
+                    "warning",
+                    f"cancelled after {len(outcome.runs)} of "
+                    f"{plan.n_runs()} runs; the plot shows the finished ones",
+                )
+            )
+        elif outcome.n_errors:
+            set_message(("warning", f"{outcome.n_errors} runs failed; see the error column"))
+        else:
+            set_message(("success", f"finished: {len(outcome.runs)} runs"))
+
+    solara.use_thread(run_sweep, dependencies=[run_number], intrusive_cancel=False)
+    done, total = progress
+    running = status == "running"
+
+    def start() -> None:
+        if experiment is None:
+            return
+        set_progress((0, experiment.n_runs()))
+        set_message(None)
+        set_result(None)
+        set_started(request)
+        set_status("running")
+        set_run_number(run_number + 1)
+
+    scenarios = sorted(builtin_scenarios())
+    with solara.Columns([2, 5]) as page:
+        with solara.Column():
+            solara.Title("alliance-sim · Sweep")
+            with solara.Card("Sweep"):
+                solara.Select(
+                    "Scenario (the clinic every run starts from)",
+                    values=scenarios,
+                    value=request.scenario,
+                    on_value=lambda name: update(scenario=name),
+                )
+                solara.Select(
+                    "Output (what each run reports)",
+                    values=[output_choice(name) for name in METRICS],
+                    value=output_choice(request.output),
+                    on_value=lambda choice: update(output=chosen_name(choice)),
+                )
+                with solara.Column(gap="0px", classes=[CONTROL_CLASS]):
+                    solara.SliderInt(
+                        "Replicates per value",
+                        value=request.replicates,
+                        min=1,
+                        max=100,
+                        on_value=lambda n: update(replicates=n),
+                        thumb_label="always",
+                    )
+                solara.InputInt(
+                    "Seed (same seed, same sweep)",
+                    value=request.seed,
+                    on_value=lambda s: (
+                        update(seed=s)
+                        if s is not None and 0 <= s <= MAX_SEED
+                        else set_message(("error", f"seed = {s!r}: a whole number 0 to {MAX_SEED}"))
+                    ),
+                )
+            FactorControls(
+                "First parameter (x axis)",
+                request.first,
+                lambda name: choose("first", name),
+                request.first_range,
+                lambda b: update(first_range=tuple(b)),
+                request.first_levels,
+                lambda n: update(first_levels=n),
+                optional=False,
+            )
+            FactorControls(
+                "Second parameter (optional: a heatmap)",
+                request.second,
+                lambda name: choose("second", name),
+                request.second_range,
+                lambda b: update(second_range=tuple(b)),
+                request.second_levels,
+                lambda n: update(second_levels=n),
+                optional=True,
+            )
+        with solara.Column():
+            with solara.Row():
+                solara.Button(
+                    "Run sweep",
+                    on_click=start,
+                    color="primary",
+                    disabled=experiment is None or bool(running),
+                )
+                solara.Button("Cancel", on_click=cancel.set, disabled=not running)
+                if experiment is not None:
+                    solara.Text(
+                        f"{experiment.n_points()} values × {experiment.replicates} replicates = "
+                        f"{experiment.n_runs()} runs",
+                        style={"align-self": "center"},
+                    )
+            if problem:
+                solara.Error(problem)
+            if running:
+                percent = 100.0 * done / total if total else 0.0
+                solara.ProgressLinear(value=percent, color="primary")
+                solara.Text(f"{done} of {total} runs", classes=["sweep-progress"])
+            if message:
+                kind, text = message
+                {"error": solara.Error, "warning": solara.Warning, "success": solara.Success}[kind](
+                    text
+                )
+            if result is not None:
+                SweepResults(result[0], result[1])
+    return page
+
+
+@solara.component
+def SweepResults(request: SweepRequest, runs: pd.DataFrame) -> solara.Element:
+    """The figure, the numbers it draws and the downloads, for a finished sweep."""
+    params = [request.first] + ([request.second] if request.second != NONE else [])
+    ok = runs[runs["status"] == "ok"]
+    with solara.Column() as column:
+        if ok.empty:
+            solara.Error("no run finished, so there is nothing to plot")
+            return column
+        solara.FigureMatplotlib(
+            grid_figure(runs, request.output, params), dependencies=[runs], format="png"
+        )
+        summary = grid_summary(runs, params, [request.output])
+        with solara.Row():
+            solara.FileDownload(_csv(runs), filename="sweep_runs.csv", label="Download runs (CSV)")
+            solara.FileDownload(
+                _parquet(runs), filename="sweep_runs.parquet", label="Download runs (Parquet)"
+            )
+            solara.FileDownload(
+                _csv(summary),
+                filename="sweep_summary.csv",
+                label="Download the plotted means (CSV)",
+            )
+        with solara.Card("The numbers in the plot (mean and 95% CI over replicates)"):
+            solara.DataFrame(summary.round(4), items_per_page=20)
+    return column
