@@ -14,7 +14,7 @@ import sys
 from collections.abc import Sequence
 
 from alliance_sim import __version__
-from alliance_sim.cli import analyse, catalog, compare, run, sweep, ui
+from alliance_sim.cli import analyse, catalog, compare, run, sweep, trial, ui, validate
 from alliance_sim.cli._common import PROG, Parser, formatter
 from alliance_sim.errors import AllianceSimError
 
@@ -26,6 +26,8 @@ examples:
   alliance-sim run shared-power --set empathy_mean=0.3 --seed 7 --out run.parquet
   alliance-sim params --group therapist
   alliance-sim scenarios
+  alliance-sim trial fuentes-2014
+  alliance-sim validate
   alliance-sim sweep experiments/style_by_empathy.toml
   alliance-sim ui
 
@@ -33,7 +35,7 @@ Each subcommand has its own --help with more examples.
 """
 
 #: The modules whose ``register`` adds a subcommand, in the order ``--help`` lists them.
-COMMAND_MODULES = (run, compare, sweep, analyse, ui, catalog)
+COMMAND_MODULES = (run, compare, trial, validate, sweep, analyse, ui, catalog)
 
 
 def build_parser() -> argparse.ArgumentParser:

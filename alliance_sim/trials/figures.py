@@ -1,0 +1,128 @@
+"""Figures of a virtual trial: simulated estimates with the published values marked.
+
+Built with matplotlib's object API (no pyplot state), for scripts, tests and
+the web app alike.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+if TYPE_CHECKING:
+    from alliance_sim.trials.run import TrialResult
+
+__all__ = ["power_figure", "trial_figure"]
+
+
+def _errors(rows: pd.DataFrame) -> np.ndarray:
+    low = (rows["simulated"] - rows["simulated_low"]).clip(lower=0).to_numpy()
+    high = (rows["simulated_high"] - rows["simulated"]).clip(lower=0).to_numpy()
+    return np.vstack([low, high])
+
+
+def _factorial_axes(result: TrialResult, ax: object) -> None:
+    protocol = result.protocol
+    rows = result.table[result.table["estimate"].str.startswith("mean:")].reset_index(drop=True)
+    x = np.arange(len(rows))
+    ax.bar(x, rows["simulated"], color="#7fa7d1", label="simulated mean")  # type: ignore[attr-defined]
+    ax.errorbar(  # type: ignore[attr-defined]
+        x,
+        rows["simulated"],
+        yerr=_errors(rows),
+        fmt="none",
+        ecolor="black",
+        capsize=4,
+        label=f"simulated {rows['interval'].iloc[0]}",
+    )
+    published = rows["published_value"].to_numpy(dtype=float)
+    if np.isfinite(published).any():
+        ax.scatter(  # type: ignore[attr-defined]
+            x, published, marker="D", color="#c0392b", zorder=3, label="published mean"
+        )
+        for xi, low, high in zip(x, rows["low"], rows["high"], strict=True):
+            if np.isfinite(low) and np.isfinite(high):
+                ax.vlines(xi + 0.3, low, high, color="#c0392b", alpha=0.5, linewidth=3)  # type: ignore[attr-defined]
+    labels = [protocol.arm(key.split(":", 1)[1]).label for key in rows["estimate"]]
+    ax.set_xticks(x, labels, rotation=15, ha="right")  # type: ignore[attr-defined]
+    ax.set_ylabel(_outcome_label(protocol.outcome))  # type: ignore[attr-defined]
+    ax.legend(loc="upper right", fontsize="small")  # type: ignore[attr-defined]
+
+
+def _outcome_label(outcome: str) -> str:
+    labels = {
+        "first_session_relief_mm": "Pain reduction in the session (mm, 0–100 scale)",
+        "pain_change_mm": "Pain change (mm)",
+        "disability_change": "Disability change (points)",
+        "function_change": "Function change (points)",
+        "gpe": "Global perceived effect (−5..+5)",
+    }
+    return labels.get(outcome, outcome)
+
+
+def _regression_axes(result: TrialResult, ax: object) -> None:
+    rows = result.table[result.table["estimate"].str.startswith("coef:")].reset_index(drop=True)
+    y = np.arange(len(rows))[::-1]
+    ax.errorbar(  # type: ignore[attr-defined]
+        rows["simulated"],
+        y,
+        xerr=_errors(rows),
+        fmt="o",
+        color="#2c6fb0",
+        capsize=4,
+        label=f"simulated ({rows['interval'].iloc[0]})",
+    )
+    ax.axvline(0.0, color="grey", linewidth=1)  # type: ignore[attr-defined]
+    for yi, text in zip(y, rows["published"], strict=True):
+        if text:
+            ax.annotate(  # type: ignore[attr-defined]
+                f"published: {text}",
+                (0, yi),
+                xytext=(4, 6),
+                textcoords="offset points",
+                fontsize="small",
+                color="#c0392b",
+            )
+    ax.set_yticks(y, rows["label"])  # type: ignore[attr-defined]
+    ax.set_xlabel("Regression coefficient (outcome units per unit of the predictor)")  # type: ignore[attr-defined]
+    ax.legend(loc="lower right", fontsize="small")  # type: ignore[attr-defined]
+
+
+def trial_figure(result: TrialResult) -> Figure:
+    """The trial at a glance: simulated estimates with intervals, published values marked.
+
+    A factorial trial shows a bar per arm (simulated mean with its interval)
+    with the published mean as a red diamond and its tolerance as a red bar;
+    a regression trial shows each model's coefficient with its interval and
+    the published finding written beside it.
+    """
+    fig = Figure(figsize=(8, 4.8), layout="constrained")
+    ax = fig.add_subplot()
+    if result.protocol.analysis == "factorial":
+        _factorial_axes(result, ax)
+    else:
+        _regression_axes(result, ax)
+    n = ", ".join(f"{arm} {k}" for arm, k in result.n_per_arm.items())
+    ax.set_title(
+        f"{result.protocol.title}\n{result.replicates} simulated trial(s); n per arm: {n}",
+        fontsize="medium",
+    )
+    return fig
+
+
+def power_figure(power: pd.DataFrame) -> Figure:
+    """Power by simulation against patients per arm, with 95% intervals and the 80% line."""
+    fig = Figure(figsize=(6, 4), layout="constrained")
+    ax = fig.add_subplot()
+    err = np.vstack([power["power"] - power["power_low"], power["power_high"] - power["power"]])
+    ax.errorbar(power["n_per_arm"], power["power"], yerr=err, fmt="o-", capsize=4)
+    ax.axhline(0.8, color="grey", linestyle="--", linewidth=1, label="80% power")
+    ax.set_ylim(0, 1.02)
+    ax.set_xlabel("Patients per arm")
+    ax.set_ylabel("Power (share of trials with p < 0.05)")
+    ax.set_title(f"Power to detect {power['estimate'].iloc[0]}", fontsize="medium")
+    ax.legend(loc="lower right", fontsize="small")
+    return fig
