@@ -196,3 +196,14 @@ def test_a_small_sweep_runs_with_its_progress_bar_and_downloads_what_the_plot_sh
     means = runs.groupby("power_sharing_mean")["adherence"].mean()
     assert [float(x) for x in shown_means.index] == list(means.index)
     assert abs(shown_means.to_numpy() - means.to_numpy()).max() < 1e-4  # shown rounded to 4
+
+
+def test_the_trials_page_shows_a_published_study_beside_its_simulation(offline):
+    page = offline("/trials")
+    page.get_by_role("button", name="Run trial").click()
+    page.get_by_text("published and simulated").wait_for()
+    page.locator("img").first.wait_for()
+    table = page.locator("table").last.inner_text()
+    assert "Active IFC + enhanced alliance" in table
+    assert "31.40" in table or "31.4" in table  # the published mean pain reduction, AE arm
+    screenshot(page, "trials")

@@ -16,6 +16,7 @@ from alliance_sim.ui.compare_page import Compare
 from alliance_sim.ui.controls import control_label
 from alliance_sim.ui.explore import Explore
 from alliance_sim.ui.sweep_page import MAX_RUNS, Sweep, parameter_choice
+from alliance_sim.ui.trials_page import Trials, comparison_rows
 
 
 def session_label(rc) -> str:
@@ -84,7 +85,7 @@ def wait_for(condition, timeout_s: float = 20.0) -> bool:
 def shown_text(rc) -> str:
     """Every string shown by a text-bearing widget (Html, Alert, Btn, ...)."""
     texts = []
-    for kind in (v.Html, v.Alert, v.Btn):
+    for kind in (v.Html, v.Alert, v.Btn, v.CardTitle):
         for widget in rc.find(kind).widgets:
             texts.extend(str(c) for c in widget.children if isinstance(c, str))
     return "\n".join(texts)
@@ -197,3 +198,38 @@ def test_a_sweep_too_big_for_the_app_is_refused_with_the_limit_and_the_command_l
     assert f"at most {MAX_RUNS:,} runs" in text
     assert "alliance-sim sweep" in text
     assert rc.find(v.Btn, children=["Run sweep"]).widget.disabled
+
+
+def test_the_trials_page_runs_a_published_trial_and_shows_published_beside_simulated():
+    from alliance_sim.trials import builtin_protocols
+
+    _, rc = solara.render(Trials(), handle_error=False)
+    rc.find(v.Slider, label="Replicate trials (each with new patients)").widget.v_model = 3
+    rc.find(v.Btn, children=["Run trial"]).widget.click()
+    assert wait_for(lambda: rc.find(ipywidgets.Image).widgets, 120), "no trial figure"
+    text = shown_text(rc)
+    fuentes = builtin_protocols()["fuentes-2014"]
+    assert fuentes.title in text
+    assert "3 simulated trial(s)" in text
+    assert not error_texts(rc)
+
+
+def test_the_comparison_table_puts_each_published_value_beside_the_simulated_one():
+    from alliance_sim.trials import run_trial
+
+    result = run_trial("fuentes-2014", replicates=2, seed=1)
+    rows = comparison_rows(result)
+    assert list(rows["estimate"]) == list(result.table["label"])
+    first = result.table.iloc[0]
+    assert rows["simulated"].iloc[0] == f"{first['simulated']:.2f}"
+    assert rows["published"].iloc[0] == first["published"]
+    assert set(rows["agrees"]) <= {"yes", "no", ""}
+
+
+def test_every_page_of_the_app_renders_without_error():
+    from alliance_sim.ui.app import routes
+
+    assert [r.label for r in routes] == ["Explore", "Compare", "Sweep", "Trials", "About the model"]
+    for route in routes:
+        _, rc = solara.render(route.component(), handle_error=False)
+        assert not error_texts(rc), route.label

@@ -9,6 +9,7 @@ from alliance_sim.ui.compare_page import Compare
 from alliance_sim.ui.explore import Explore
 from alliance_sim.ui.style import APP_CSS
 from alliance_sim.ui.sweep_page import Sweep
+from alliance_sim.ui.trials_page import Trials
 
 __all__ = ["Layout", "routes"]
 
@@ -46,6 +47,7 @@ routes = [
     solara.Route(path="/", component=Explore, label="Explore", layout=Layout),
     solara.Route(path="compare", component=Compare, label="Compare"),
     solara.Route(path="sweep", component=Sweep, label="Sweep"),
+    solara.Route(path="trials", component=Trials, label="Trials"),
     solara.Route(path="about", component=About, label="About the model"),
 ]
 """The pages, in the order of the tabs; the root route carries the layout."""

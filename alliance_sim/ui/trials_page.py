@@ -1,0 +1,197 @@
+"""Trials: re-run a published study on simulated patients and set the results side by side.
+
+The page runs :func:`alliance_sim.trials.run_trial` on a background thread
+(progress bar) for a built-in protocol, then shows the protocol's own table
+(published value and tolerance beside the simulated estimate and its interval)
+and :func:`alliance_sim.trials.trial_figure`. The command line
+(``alliance-sim trial``) does the same, plus power curves and JSON.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import pandas as pd
+import solara
+
+from alliance_sim.errors import AllianceSimError
+from alliance_sim.params import MAX_SEED
+from alliance_sim.trials import TrialResult, builtin_protocols, run_trial, trial_figure
+from alliance_sim.ui.style import CONTROL_CLASS
+
+__all__ = ["MAX_PATIENTS", "TrialRequest", "Trials", "comparison_rows"]
+
+MAX_PATIENTS = 200_000
+"""The most simulated patients (arms × n per arm × replicates) the page runs."""
+
+
+@dataclass(frozen=True)
+class TrialRequest:
+    """What the controls ask for."""
+
+    protocol: str = "fuentes-2014"
+    n_per_arm: int | None = None
+    replicates: int = 20
+    seed: int = 0
+
+
+def _number(value: object) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    return f"{float(value):.2f}"  # type: ignore[arg-type]
+
+
+def comparison_rows(result: TrialResult) -> pd.DataFrame:
+    """The table a student reads: each estimate, published beside simulated, and the verdict."""
+    table = result.table
+    verdict = {1.0: "yes", 0.0: "no"}
+    return pd.DataFrame(
+        {
+            "estimate": table["label"],
+            "published": table["published"].fillna(""),
+            "published range": [
+                f"{_number(low)} to {_number(high)}" if _number(low) else ""
+                for low, high in zip(table["low"], table["high"], strict=True)
+            ],
+            "simulated": [_number(v) for v in table["simulated"]],
+            "simulated interval": [
+                f"{_number(low)} to {_number(high)}"
+                for low, high in zip(table["simulated_low"], table["simulated_high"], strict=True)
+            ],
+            "agrees": [verdict.get(v, "") for v in table["agrees"]],
+        }
+    )
+
+
+@solara.component
+def Trials() -> solara.Element:
+    """The Trials page."""
+    protocols = solara.use_memo(builtin_protocols, [])
+    request, set_request = solara.use_state(TrialRequest())
+    run_number, set_run_number = solara.use_state(0)
+    started, set_started = solara.use_state(None)
+    progress, set_progress = solara.use_state((0, 0))
+    result, set_result = solara.use_state(None)
+    message, set_message = solara.use_state(None)
+    status, set_status = solara.use_state("idle")
+
+    protocol = protocols[request.protocol]
+    n_per_arm = request.n_per_arm or protocol.n_per_arm
+    patients = len(protocol.arms) * n_per_arm * request.replicates
+    too_big = (
+        f"this trial simulates {patients:,} patients; the app runs at most {MAX_PATIENTS:,}. "
+        "Use fewer patients or replicates, or 'alliance-sim trial' on the command line"
+        if patients > MAX_PATIENTS
+        else None
+    )
+
+    def run(cancel: object) -> None:
+        if run_number == 0 or started is None:
+            return
+        try:
+            outcome = run_trial(
+                started.protocol,
+                n_per_arm=started.n_per_arm,
+                replicates=started.replicates,
+                seed=started.seed,
+                progress=lambda done, total: set_progress((done, total)),
+            )
+            set_result(outcome)
+        except AllianceSimError as error:
+            set_message(str(error))
+        except Exception as error:  # a failed run shows a message, never a traceback
+            set_message(f"the trial failed: {type(error).__name__}: {error}")
+        finally:
+            set_status("done")
+
+    solara.use_thread(run, dependencies=[run_number], intrusive_cancel=False)
+
+    def start() -> None:
+        set_message(None)
+        set_result(None)
+        set_progress((0, 0))
+        set_started(request)
+        set_status("running")
+        set_run_number(run_number + 1)
+
+    def update(**changes: object) -> None:
+        set_request(lambda old: TrialRequest(**{**old.__dict__, **changes}))  # type: ignore[arg-type]
+
+    titles = {protocol.title: name for name, protocol in protocols.items()}
+    with solara.Columns([2, 5]) as page:
+        with solara.Column():
+            solara.Title("alliance-sim · Trials")
+            with solara.Card("Trial"):
+                solara.Select(
+                    "Published study",
+                    values=list(titles),
+                    value=protocol.title,
+                    on_value=lambda title: update(protocol=titles[title], n_per_arm=None),
+                )
+                solara.Markdown(f"{protocol.description}\n\n*Source:* {protocol.source}")
+                with solara.Column(gap="0px", classes=[CONTROL_CLASS]):
+                    solara.SliderInt(
+                        f"Patients per arm (the study had {protocol.n_per_arm})",
+                        value=n_per_arm,
+                        min=5,
+                        max=max(500, protocol.n_per_arm),
+                        on_value=lambda n: update(n_per_arm=n),
+                        thumb_label="always",
+                    )
+                with solara.Column(gap="0px", classes=[CONTROL_CLASS]):
+                    solara.SliderInt(
+                        "Replicate trials (each with new patients)",
+                        value=request.replicates,
+                        min=1,
+                        max=200,
+                        on_value=lambda n: update(replicates=n),
+                        thumb_label="always",
+                    )
+                solara.InputInt(
+                    "Seed (same seed, same trial)",
+                    value=request.seed,
+                    on_value=lambda s: (
+                        update(seed=s)
+                        if s is not None and 0 <= s <= MAX_SEED
+                        else set_message(f"seed = {s!r}: a whole number 0 to {MAX_SEED}")
+                    ),
+                )
+        with solara.Column():
+            with solara.Row():
+                solara.Button(
+                    "Run trial",
+                    on_click=start,
+                    color="primary",
+                    disabled=status == "running" or too_big is not None,
+                )
+                solara.Text(
+                    f"{len(protocol.arms)} arms × {n_per_arm} patients × "
+                    f"{request.replicates} replicate trials",
+                    style={"align-self": "center"},
+                )
+            if too_big:
+                solara.Error(too_big)
+            if status == "running":
+                done, total = progress
+                solara.ProgressLinear(value=100.0 * done / total if total else True)
+                solara.Text(f"simulating: {done} of {total} arms", classes=["trial-progress"])
+            if message:
+                solara.Error(message)
+            if result is not None:
+                with solara.Card(f"{result.protocol.title}: published and simulated"):
+                    interval = (
+                        "the simulated interval is the trial's 95% CI"
+                        if result.replicates == 1
+                        else "the simulated value is the mean over the trials and its "
+                        "interval holds the middle 95% of their estimates"
+                    )
+                    solara.Text(
+                        f"{result.replicates} simulated trial(s) with "
+                        + ", ".join(f"{n} {arm}" for arm, n in result.n_per_arm.items())
+                        + f" patients; {interval}",
+                        style={"display": "block", "margin-bottom": "8px"},
+                    )
+                    solara.DataFrame(comparison_rows(result), items_per_page=20)
+                solara.FigureMatplotlib(trial_figure(result), dependencies=[result], format="png")
+    return page
