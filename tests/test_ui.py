@@ -233,3 +233,22 @@ def test_every_page_of_the_app_renders_without_error():
     for route in routes:
         _, rc = solara.render(route.component(), handle_error=False)
         assert not error_texts(rc), route.label
+
+
+def test_a_session_that_fails_shows_a_message_instead_of_a_traceback(monkeypatch):
+    from alliance_sim.model import ClinicModel
+
+    _, rc = solara.render(Explore(), handle_error=False)
+
+    def broken_phase(self, *args, **kwargs):
+        raise FloatingPointError("a broken rule")
+
+    monkeypatch.setattr(ClinicModel, "observation", broken_phase)  # a phase of step()
+    rc.find(v.Btn, children=["Step"]).widget.click()
+    assert any("session 1 failed" in t and "a broken rule" in t for t in error_texts(rc))
+    assert rc.find(v.Btn, children=["Step"]).widget.disabled
+    monkeypatch.undo()
+    rc.find(v.Btn, children=["Reset"]).widget.click()
+    assert not error_texts(rc)
+    rc.find(v.Btn, children=["Step"]).widget.click()
+    assert session_label(rc) == "Session 1 of 10"

@@ -113,27 +113,38 @@ def Clinic(
     tick, set_tick = solara.use_state(0)
     playing, set_playing = solara.use_state(False)
     selected, set_selected = solara.use_state(None)
+    failure, set_failure = solara.use_state(None)
     plot = solara.use_memo(lambda: LiveClinicPlot(title, model.n_sessions), [model, title])
 
-    def reset_view() -> None:  # a new clinic: nothing playing, nobody selected
+    def reset_view() -> None:  # a new clinic: nothing playing, nobody selected, no failure
         set_playing(False)
         set_selected(None)
+        set_failure(None)
 
     solara.use_effect(reset_view, [model])
 
-    def step() -> None:
-        with lock:
-            if model.running:
-                model.step()
+    def advance() -> bool:
+        """One session; False (with a message, never a traceback) when it fails."""
+        try:
+            with lock:
+                if model.running:
+                    model.step()
+        except Exception as error:  # the page says what failed and stays usable
+            set_failure(
+                f"session {model.session} failed ({type(error).__name__}: {error}); "
+                "press Reset to start the clinic again"
+            )
+            return False
         set_tick(lambda t: t + 1)
+        return True
+
+    def step() -> None:
+        advance()
 
     def play_loop(cancel: threading.Event) -> None:
-        while playing and not cancel.is_set():
-            with lock:
-                if not model.running:
-                    break
-                model.step()
-            set_tick(lambda t: t + 1)
+        while playing and not cancel.is_set() and model.running:
+            if not advance():
+                break
             cancel.wait(PLAY_INTERVAL_S)
         set_playing(False)
 
@@ -141,15 +152,21 @@ def Clinic(
 
     with solara.Column() as column:
         solara.Title("alliance-sim · Explore")
-        if error:
-            solara.Error(error)
+        for problem in (error, failure):
+            if problem:
+                solara.Error(problem)
         session = model.session
         with solara.Row():
             solara.Button(
-                "Step", on_click=step, disabled=not model.running or playing, color="primary"
+                "Step",
+                on_click=step,
+                disabled=not model.running or playing or bool(failure),
+                color="primary",
             )
             solara.Button(
-                "Play", on_click=lambda: set_playing(True), disabled=playing or not model.running
+                "Play",
+                on_click=lambda: set_playing(True),
+                disabled=playing or not model.running or bool(failure),
             )
             solara.Button("Pause", on_click=lambda: set_playing(False), disabled=not playing)
             solara.Button("Reset", on_click=on_reset)
@@ -158,10 +175,10 @@ def Clinic(
                 + ("" if model.running else " — the episode is over"),
                 style={"align-self": "center", "font-weight": "bold"},
             )
-        if session == 0:
+        clinic = model.datacollector.get_model_vars_dataframe()
+        if clinic.empty:
             solara.Info("Press Step to run the first session, or Play to run the episode.")
         else:
-            clinic = model.datacollector.get_model_vars_dataframe()
             solara.Image(plot.png(clinic))
             solara.Text(f"After session {session} (clinic means):", style={"font-weight": "bold"})
             ClinicNow(clinic)
