@@ -68,8 +68,13 @@ def offline(app, browser):
 
 
 def screenshot(page, name: str) -> None:
+    """Save the page; the app scrolls inside its own frame, so a tall window shows it all."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    size = page.viewport_size
+    page.set_viewport_size({"width": 1400, "height": 2200})
+    page.wait_for_timeout(300)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
+    page.set_viewport_size(size)
 
 
 def clinic_now(page) -> dict[str, str]:

@@ -56,7 +56,13 @@ def Side(
         solara.Select(
             "Scenario", values=sorted(builtin_scenarios()), value=scenario, on_value=on_scenario
         )
-        GroupControls(params, on_params, on_error, groups=("therapist", "patients", "treatment"))
+        GroupControls(
+            params,
+            on_params,
+            on_error,
+            groups=("therapist", "patients", "treatment"),
+            expanded=None,
+        )
     return card
 
 
@@ -94,13 +100,11 @@ def Compare() -> solara.Element:
                 min=2,
                 max=MAX_REPLICATES,
                 on_value=set_replicates,
+                thumb_label="always",
             )
             solara.InputInt("Seed", value=seed, on_value=lambda v: set_seed(int(v or 0)))
         if error:
             solara.Error(error)
-        with solara.Columns([1, 1]):
-            Side("Clinic A", scenario_a, params_a, choose_a, set_params_a, set_error)
-            Side("Clinic B", scenario_b, params_b, choose_b, set_params_b, set_error)
         if result.state == solara.ResultState.RUNNING:
             solara.ProgressLinear(True)
             solara.Text("Running both clinics…")
@@ -116,4 +120,8 @@ def Compare() -> solara.Element:
                 " (the same patients and luck in both clinics)."
             )
             solara.DataFrame(pd.DataFrame(difference_rows(comparison)), items_per_page=20)
+        solara.Markdown("**The two clinics** — change a parameter of either and it runs again.")
+        with solara.Columns([1, 1]):
+            Side("Clinic A", scenario_a, params_a, choose_a, set_params_a, set_error)
+            Side("Clinic B", scenario_b, params_b, choose_b, set_params_b, set_error)
     return page

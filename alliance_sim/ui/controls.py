@@ -73,8 +73,9 @@ def GroupControls(
     on_params: Callable[[Params], None],
     on_error: Callable[[str | None], None],
     groups: tuple[str, ...] = tuple(GROUPS),
+    expanded: str | None = "therapist",
 ) -> solara.Element:
-    """Every parameter of ``groups``, one expandable section per group.
+    """Every parameter of ``groups``, one expandable section per group (``expanded`` open).
 
     A change is validated through :class:`Params`; a value that is not
     allowed reports its message through ``on_error`` and keeps the old value.
@@ -89,7 +90,7 @@ def GroupControls(
 
     with solara.Column() as column:
         for group in groups:
-            with solara.Details(summary=GROUPS[group], expand=group == "therapist"):
+            with solara.Details(summary=GROUPS[group], expand=group == expanded):
                 for spec in SCHEMA.values():
                     if spec.group == group:
                         ParameterControl(spec, params[spec.name], on_change)
