@@ -15,7 +15,7 @@ import difflib
 import math
 import numbers
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
@@ -72,6 +72,8 @@ class Parameter:
     unit: str = ""
     choices: tuple[str, ...] = ()
     reference: str = ""
+    calibrated: str = ""
+    """What the default was calibrated against ('' = set by hand, not calibrated)."""
 
     def allowed(self) -> str:
         """Describe the allowed values in words, for error messages and --help."""
@@ -154,6 +156,7 @@ def _trait(
     low: float = 0.0,
     high: float = 1.0,
     sd_high: float = 0.5,
+    sd_calibrated: str = "",
 ) -> list[Parameter]:
     """Declare the mean and the spread of a trait drawn per agent."""
     return [
@@ -179,6 +182,7 @@ def _trait(
             high=sd_high,
             unit=unit,
             reference=reference,
+            calibrated=sd_calibrated,
         ),
     ]
 
@@ -203,11 +207,12 @@ _PARAMETERS: list[Parameter] = [
         "empathy",
         "Therapist empathy",
         0.7,
-        0.1,
+        0.1439,
         "therapist",
         "How well the therapist understands and conveys understanding of the patient's"
         " experience; the main driver of the bond.",
         "Rogers 1951; Anderson & Anderson 1962",
+        sd_calibrated="the validation patterns, chiefly Ferreira et al. 2013 (enough spread in the alliance for it to predict outcome) (experiments/calibration.md)",
     ),
     *_trait(
         "communication",
@@ -222,12 +227,13 @@ _PARAMETERS: list[Parameter] = [
         "power_sharing",
         "Power-sharing style",
         0.5,
-        0.1,
+        0.2764,
         "therapist",
         "0 = paternalistic (the therapist sets goals and chooses tasks; the patient is a"
         " consumer); 1 = shared power (goals and tasks are negotiated; the patient is a"
         " participant).",
         MEAD_BOWER,
+        sd_calibrated="the validation patterns, chiefly Ferreira et al. 2013 (enough spread in the alliance for it to predict outcome) (experiments/calibration.md)",
     ),
     *_trait(
         "biopsychosocial",
@@ -362,11 +368,12 @@ _PARAMETERS: list[Parameter] = [
         "expectation",
         "Treatment expectations",
         0.6,
-        0.15,
+        0.1477,
         "patients",
         "How much the patient expects this treatment to help; raises task agreement and"
         " the contextual part of pain relief.",
         "Bialosky et al. 2008",
+        sd_calibrated="the validation patterns, chiefly Ferreira et al. 2013 (enough spread in the alliance for it to predict outcome) (experiments/calibration.md)",
     ),
     *_trait(
         "psychosocial_load",
@@ -383,10 +390,11 @@ _PARAMETERS: list[Parameter] = [
         "prior_trust",
         "Trust from prior care",
         0.5,
-        0.2,
+        0.3876,
         "patients",
         "Trust the patient brings from earlier care (transference); sets the starting bond.",
         "Freud 1912",
+        sd_calibrated="the validation patterns, chiefly Ferreira et al. 2013 (enough spread in the alliance for it to predict outcome) (experiments/calibration.md)",
     ),
     *_trait(
         "structural_share",
@@ -402,13 +410,14 @@ _PARAMETERS: list[Parameter] = [
         "pain",
         "Baseline pain",
         55.0,
-        15.0,
+        20.8715,
         "patients",
         "Pain intensity at the start of the episode on a 0–100 mm visual analogue scale.",
         "Fuentes et al. 2014",
         unit="mm",
         high=100.0,
         sd_high=50.0,
+        sd_calibrated="the validation patterns, chiefly Fuentes et al. 2014 (sham + enhanced vs active + limited not significantly different at n ≈ 30) (experiments/calibration.md)",
     ),
     *_trait(
         "disability",
@@ -437,7 +446,7 @@ _PARAMETERS: list[Parameter] = [
     ),
     Parameter(
         "device_relief",
-        0.15,
+        0.1955,
         "treatment",
         "Specific relief of an active device",
         "Share of the current pain an active device relieves immediately.",
@@ -445,10 +454,11 @@ _PARAMETERS: list[Parameter] = [
         high=1.0,
         unit="share of pain",
         reference="Fuentes et al. 2014",
+        calibrated="the validation patterns, chiefly Fuentes et al. 2014 (device main effect) (experiments/calibration.md)",
     ),
     Parameter(
         "ritual_relief",
-        0.12,
+        0.0391,
         "treatment",
         "Relief from the session itself",
         "Share of the current pain relieved immediately by any session (attention,"
@@ -457,22 +467,24 @@ _PARAMETERS: list[Parameter] = [
         high=1.0,
         unit="share of pain",
         reference="Fuentes et al. 2014",
+        calibrated="the validation patterns, chiefly Fuentes et al. 2014 (the sham + limited-alliance arm) (experiments/calibration.md)",
     ),
     Parameter(
         "contextual_relief",
-        0.35,
+        0.6289,
         "treatment",
-        "Contextual relief at full alliance",
-        "Extra share of the current pain relieved immediately when the alliance is"
-        " complete; grows with the alliance and the patient's expectations.",
+        "Contextual relief at full bond",
+        "Extra share of the current pain relieved immediately when the bond is"
+        " complete; grows with the bond and the patient's expectations.",
         low=0.0,
         high=1.0,
         unit="share of pain",
         reference="Fuentes et al. 2014; Testa & Rossettini 2016",
+        calibrated="the validation patterns, chiefly Fuentes et al. 2014 (alliance main effect) (experiments/calibration.md)",
     ),
     Parameter(
         "relief_retention",
-        0.12,
+        0.2965,
         "treatment",
         "Retained share of immediate relief",
         "Share of a session's immediate pain relief that is still there at the next"
@@ -480,10 +492,11 @@ _PARAMETERS: list[Parameter] = [
         low=0.0,
         high=1.0,
         unit="share",
+        calibrated="the validation patterns, chiefly Ferreira et al. 2013 (the alliance predicts pain at 8 weeks) (experiments/calibration.md)",
     ),
     Parameter(
         "exercise_effect",
-        0.06,
+        0.0507,
         "treatment",
         "Effect of home exercise",
         "Share of disability removed per week of full home-exercise adherence for a fully"
@@ -493,10 +506,11 @@ _PARAMETERS: list[Parameter] = [
         high=0.5,
         unit="per week",
         reference="Hayden et al. 2005",
+        calibrated="the validation patterns, chiefly Ferreira et al. 2013 (function and disability) (experiments/calibration.md)",
     ),
     Parameter(
         "bps_effect",
-        0.15,
+        0.1817,
         "treatment",
         "Effect of the biopsychosocial approach",
         "Share of psychosocial load a fully biopsychosocial, attentive therapist with a"
@@ -505,6 +519,7 @@ _PARAMETERS: list[Parameter] = [
         high=1.0,
         unit="per session",
         reference="Mead & Bower 2000; Vlaeyen & Linton 2000",
+        calibrated="the validation patterns, chiefly Ferreira et al. 2013 (function and disability) (experiments/calibration.md)",
     ),
     Parameter(
         "natural_recovery",
@@ -519,7 +534,7 @@ _PARAMETERS: list[Parameter] = [
     # --- alliance dynamics ------------------------------------------------------
     Parameter(
         "alliance_rate",
-        0.5,
+        0.9068,
         "alliance",
         "Alliance change rate",
         "How far goal agreement, task agreement and bond move toward their targets at"
@@ -528,6 +543,7 @@ _PARAMETERS: list[Parameter] = [
         high=1.0,
         unit="per session",
         reference="Horvath & Greenberg 1989",
+        calibrated="the validation patterns, chiefly Fuentes et al. 2014 (arm means; alliance main effect) (experiments/calibration.md)",
     ),
     Parameter(
         "alliance_noise_sd",
@@ -578,7 +594,7 @@ _PARAMETERS: list[Parameter] = [
     ),
     Parameter(
         "p_attend_typical",
-        0.8,
+        0.7189,
         "alliance",
         "Typical attendance probability",
         "Probability that a patient with average alliance and self-efficacy and no"
@@ -586,10 +602,11 @@ _PARAMETERS: list[Parameter] = [
         low=0.01,
         high=0.999,
         unit="probability",
+        calibrated="the validation patterns, chiefly DESIGN §4 (most patients miss at least one visit) (experiments/calibration.md)",
     ),
     Parameter(
         "p_dropout_typical",
-        0.02,
+        0.0272,
         "alliance",
         "Typical dropout hazard",
         "Probability per session that a patient with average alliance and self-efficacy"
@@ -597,10 +614,11 @@ _PARAMETERS: list[Parameter] = [
         low=0.0,
         high=0.5,
         unit="probability",
+        calibrated="the validation patterns, chiefly DESIGN §4 (7–25% drop out) (experiments/calibration.md)",
     ),
     Parameter(
         "adherence_typical",
-        0.6,
+        0.549,
         "alliance",
         "Typical home-exercise adherence",
         "Expected share of the home programme done by a patient with average"
@@ -609,6 +627,7 @@ _PARAMETERS: list[Parameter] = [
         high=0.99,
         unit="share",
         reference="Burns & Evon 2007",
+        calibrated="the validation patterns, chiefly DESIGN §4 (40–75% not fully adherent) (experiments/calibration.md)",
     ),
     # --- measurement ----------------------------------------------------------------
     Parameter(
@@ -623,7 +642,7 @@ _PARAMETERS: list[Parameter] = [
     ),
     Parameter(
         "patient_rating_bias",
-        0.2,
+        0.3484,
         "measurement",
         "Patient rating bias",
         "How much more favourably patients rate the alliance than it is (positive bias"
@@ -632,6 +651,7 @@ _PARAMETERS: list[Parameter] = [
         high=0.5,
         unit="0–1",
         reference="Hall et al. 2012; Hatcher & Gillaspy 2006",
+        calibrated="the validation patterns, chiefly the ceiling effect of patient ratings (Hall et al. 2012) with Ferreira et al. 2013 (experiments/calibration.md)",
     ),
     Parameter(
         "therapist_rating_bias",
@@ -646,23 +666,25 @@ _PARAMETERS: list[Parameter] = [
     ),
     Parameter(
         "rater_leniency_sd",
-        0.05,
+        0.0083,
         "measurement",
         "Rater leniency spread",
         "Spread of each rater's personal leniency (some raters score everything higher).",
         low=0.0,
         high=0.5,
         unit="0–1",
+        calibrated="the validation patterns, chiefly the ceiling effect of patient ratings with Ferreira et al. 2013 (experiments/calibration.md)",
     ),
     Parameter(
         "item_noise_sd",
-        0.08,
+        0.0981,
         "measurement",
         "Item noise",
         "Random error of each questionnaire item response.",
         low=0.0,
         high=0.5,
         unit="0–1",
+        calibrated="the validation patterns, chiefly the ceiling effect of patient ratings with Ferreira et al. 2013 (experiments/calibration.md)",
     ),
     # --- clinic and protocol ----------------------------------------------------------
     Parameter(
@@ -689,8 +711,19 @@ _PARAMETERS: list[Parameter] = [
     ),
 ]
 
+_PARAMETERS = [
+    replace(p, help=f"{p.help} Default calibrated against {p.calibrated}.") if p.calibrated else p
+    for p in _PARAMETERS
+]
+
 SCHEMA: dict[str, Parameter] = {p.name: p for p in _PARAMETERS}
-"""Every parameter by name, in declaration (and display) order."""
+"""Every parameter by name, in declaration (and display) order.
+
+Parameters whose ``calibrated`` field is set have defaults chosen by
+``experiments/calibrate.py`` so that the published patterns of
+``alliance-sim validate`` hold (see ``experiments/calibration.md``); their help
+text says against what.
+"""
 
 for _p in _PARAMETERS:  # the schema must hold its own defaults
     _p.validate(_p.default)

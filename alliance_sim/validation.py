@@ -22,8 +22,8 @@ How the patterns are computed:
   published direction with p < 0.05 (at least half must: a trial of the
   published size would usually find what the study found).
 * **Engagement** — the default clinic (10 sessions, within the 8–12 of the
-  pattern), ``replicates`` clinics: mean share of patients not fully adherent,
-  dropped out, and missing at least one visit.
+  pattern), ``5 × replicates`` clinics: mean share of patients not fully
+  adherent, dropped out, and missing at least one visit.
 * **Measurement** — the same clinics: the share of first patient-rated WAI-SR
   forms at the maximum score (a ceiling effect is usually declared when more
   than 15% of respondents score the maximum; Terwee et al. 2007), and the
@@ -50,6 +50,7 @@ from alliance_sim.trials import Protocol, TrialResult, builtin_protocols, run_tr
 
 __all__ = [
     "CI_SEED",
+    "CLINICS_PER_REPLICATE",
     "DEFAULT_REPLICATES",
     "PATTERNS",
     "RESULT_COLUMNS",
@@ -63,7 +64,15 @@ CI_SEED = 20141114
 """The seed the test suite (CI) validates with."""
 
 DEFAULT_REPLICATES = 200
-"""Simulated trials (and clinics) per pattern: enough that verdicts are stable across seeds."""
+"""Simulated trials per trial pattern: enough that verdicts are stable across seeds."""
+
+CLINICS_PER_REPLICATE = 5
+"""Default clinics simulated per replicate for the engagement and measurement patterns.
+
+They are cheap (a clinic of 200 patients on the cohort engine), and the
+patient-versus-therapist difference is small, so it needs many patients for a
+stable verdict: 1,000 clinics with the default 200 replicates.
+"""
 
 RESULT_COLUMNS: tuple[str, ...] = (
     "id",
@@ -129,7 +138,8 @@ class _Runs:
         self.fuentes_protocol = self._with_overrides(protocols["fuentes-2014"])
         self.ferreira_protocol = self._with_overrides(protocols["ferreira-2013"])
         n_arms = len(self.fuentes_protocol.arms) + len(self.ferreira_protocol.arms)
-        self.total = replicates * (n_arms + 1)
+        self.clinics = CLINICS_PER_REPLICATE * replicates
+        self.total = replicates * n_arms + self.clinics
         self.done = 0
         self._fuentes: TrialResult | None = None
         self._ferreira: TrialResult | None = None
@@ -172,7 +182,7 @@ class _Runs:
 
     @property
     def clinic(self) -> pd.DataFrame:
-        """The default clinic's patients, ``replicates`` clinics."""
+        """The default clinic's patients, ``CLINICS_PER_REPLICATE × replicates`` clinics."""
         if self._clinic is None:
             offset = self.done
             tick = self._tick(offset)
@@ -181,17 +191,17 @@ class _Runs:
             def step(k: int) -> None:
                 nonlocal count
                 count += k
-                tick(count, self.replicates)
+                tick(count, self.clinics)
 
             params = Params(self.overrides)
             sim = simulate(
                 params,
-                replicate_seeds(self.seed + 3, self.replicates),
+                replicate_seeds(self.seed + 3, self.clinics),
                 tables=("patients",),
                 progress=step,
             )
             self._clinic = sim.patients
-            self.done = offset + self.replicates
+            self.done = offset + self.clinics
         return self._clinic
 
 
@@ -377,8 +387,8 @@ def validate(
 
     Args:
         seed: everything derives from it (trials and clinics).
-        replicates: simulated trials per protocol and clinics for the
-            engagement and measurement patterns.
+        replicates: simulated trials per protocol; the engagement and
+            measurement patterns use ``CLINICS_PER_REPLICATE`` times as many clinics.
         progress: called as ``progress(done, total)`` in simulated arms/clinics.
         overrides: parameter values to use instead of the defaults (the
             protocols' own settings still apply on top).
