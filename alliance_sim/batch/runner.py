@@ -175,26 +175,55 @@ def _plain(value: Any) -> Any:
     return value.item() if isinstance(value, np.generic) else value
 
 
-def _chunks(todo: pd.DataFrame, factors: Sequence[str]) -> deque[_Chunk]:
-    out: deque[_Chunk] = deque()
-    if todo.empty:
-        return out
-    points = todo["point"].to_numpy()
-    starts = np.flatnonzero(np.r_[True, points[1:] != points[:-1]])
-    ends = np.r_[starts[1:], len(todo)]
-    run_ids = todo["run_id"].to_numpy()
-    seeds = todo["seed"].to_numpy()
-    columns = {name: todo[name].to_numpy() for name in factors}  # per column: types kept
-    for a, b in zip(starts, ends, strict=True):
-        out.append(
-            _Chunk(
-                int(points[a]),
-                {name: _plain(column[a]) for name, column in columns.items()},
-                [int(x) for x in run_ids[a:b]],
-                [int(x) for x in seeds[a:b]],
-            )
+class _Pending:
+    """The runs still to submit, as chunks made on demand (memory stays flat).
+
+    One chunk per run of consecutive rows of the same point; a chunk split to fit a
+    task goes back to the front.
+    """
+
+    def __init__(self, todo: pd.DataFrame, factors: Sequence[str]) -> None:
+        points = todo["point"].to_numpy()
+        self.points = points
+        self.run_ids = todo["run_id"].to_numpy()
+        self.seeds = todo["seed"].to_numpy()
+        self.columns = {name: todo[name].to_numpy() for name in factors}  # types kept
+        changes = points[1:] != points[:-1]
+        self.starts: np.ndarray = (
+            np.flatnonzero(np.r_[True, changes]) if len(todo) else np.zeros(0, int)
         )
-    return out
+        self.ends: np.ndarray = np.r_[self.starts[1:], len(todo)]
+        self.next = 0
+        self.front: deque[_Chunk] = deque()
+        self.remaining = len(todo)
+
+    def __bool__(self) -> bool:
+        return self.remaining > 0
+
+    def peek_size(self) -> int:
+        """The number of runs of the next chunk."""
+        if self.front:
+            return len(self.front[0].run_ids)
+        return int(self.ends[self.next] - self.starts[self.next])
+
+    def popleft(self) -> _Chunk:
+        if self.front:
+            chunk = self.front.popleft()
+        else:
+            a, b = int(self.starts[self.next]), int(self.ends[self.next])
+            self.next += 1
+            chunk = _Chunk(
+                int(self.points[a]),
+                {name: _plain(column[a]) for name, column in self.columns.items()},
+                [int(x) for x in self.run_ids[a:b]],
+                [int(x) for x in self.seeds[a:b]],
+            )
+        self.remaining -= len(chunk.run_ids)
+        return chunk
+
+    def appendleft(self, chunk: _Chunk) -> None:
+        self.front.appendleft(chunk)
+        self.remaining += len(chunk.run_ids)
 
 
 class _Run:
@@ -236,11 +265,10 @@ class _Run:
         balance = max(1, math.ceil(remaining / (3 * self.backend.workers)))
         return min(size, balance)
 
-    def next_task(self, queue: deque[_Chunk]) -> _Task:
-        remaining = sum(len(c.run_ids) for c in queue)
-        size = self.task_size(remaining)
+    def next_task(self, queue: _Pending) -> _Task:
+        size = self.task_size(queue.remaining)
         if self.timed_runs == 0:
-            size = len(queue[0].run_ids)  # first tasks: one whole point each
+            size = queue.peek_size()  # first tasks: one whole point each
         chunks: list[_Chunk] = []
         taken = 0
         while queue and taken < size:
@@ -321,7 +349,7 @@ class _Run:
         else:
             self.fail(task, why)
 
-    def run(self, queue: deque[_Chunk], should_stop: StopSignal | None) -> bool:
+    def run(self, queue: _Pending, should_stop: StopSignal | None) -> bool:
         in_flight: dict[Future[Any], _Task] = {}
         suspects: deque[_Task] = deque()
         capacity = 2 * self.backend.workers
@@ -423,7 +451,7 @@ def run_design(
     state.finished = len(design) - len(todo)
     if progress is not None:
         progress(state.finished, state.total)
-    complete = state.run(_chunks(todo, factors), should_stop)
+    complete = state.run(_Pending(todo, factors), should_stop)
     tables = {
         name: pd.concat(parts, ignore_index=True).sort_values("run_id", kind="stable")
         for name, parts in state.extra.items()
