@@ -219,7 +219,8 @@ def _share_interval(hits: np.ndarray) -> tuple[float, float, float]:
 
     k, n = int(hits.sum()), len(hits)
     low, high = proportion_confint(k, n, alpha=0.05, method="wilson")
-    return k / n, float(low), float(high)
+    # the Wilson bounds can miss 0 or 1 by a rounding error
+    return k / n, min(float(low), k / n), max(float(high), k / n)
 
 
 def _trial_share(

@@ -250,13 +250,15 @@ def power_curve(
         part = part[part["estimate"] == estimate]
         hits = int((part["p_value"] < ALPHA).sum())
         low, high = proportion_confint(hits, len(part), alpha=ALPHA, method="wilson")
+        power = hits / len(part)
         rows.append(
             {
                 "n_per_arm": n,
                 "estimate": estimate,
-                "power": hits / len(part),
-                "power_low": float(low),
-                "power_high": float(high),
+                "power": power,
+                # the Wilson bounds can miss 0 or 1 by a rounding error
+                "power_low": min(float(low), power),
+                "power_high": max(float(high), power),
                 "mean_estimate": float(part["value"].mean()),
                 "trials": len(part),
             }
