@@ -252,3 +252,24 @@ def test_a_session_that_fails_shows_a_message_instead_of_a_traceback(monkeypatch
     assert not error_texts(rc)
     rc.find(v.Btn, children=["Step"]).widget.click()
     assert session_label(rc) == "Session 1 of 10"
+
+
+def test_a_replaced_clinic_and_the_last_one_are_closed_so_their_agents_can_be_freed(monkeypatch):
+    from alliance_sim.model import ClinicModel
+
+    closed = []
+    original = ClinicModel.close
+
+    def recording_close(self):
+        closed.append(self)
+        original(self)
+
+    monkeypatch.setattr(ClinicModel, "close", recording_close)
+    _, rc = solara.render(Explore(), handle_error=False)
+    rc.find(v.Btn, children=["Step"]).widget.click()
+    rc.find(v.Btn, children=["Reset"]).widget.click()  # a new clinic replaces the first
+    assert len(closed) == 1
+    assert closed[0].session == 1
+    rc.close()  # the browser session ends
+    assert len(closed) == 2
+    assert closed[1].session == 0

@@ -229,10 +229,19 @@ def Explore() -> solara.Element:
     model, set_model = solara.use_state(first_model)
     lock = solara.use_memo(threading.Lock, [])
 
+    def close_when_replaced() -> Callable[[], None]:
+        def close() -> None:  # Mesa 3.3 keeps every model's agents unless they are removed
+            with lock:
+                model.close()
+
+        return close
+
+    # Runs when the clinic is replaced and when the browser session ends.
+    solara.use_effect(close_when_replaced, [model])
+
     def rebuild(new_params: Params, new_seed: int) -> None:
-        with lock:
-            model.close()
-            set_model(ClinicModel(new_params, new_seed))
+        # Not under the lock: replacing the model runs close() above, which takes it.
+        set_model(ClinicModel(new_params, new_seed))
         set_params(new_params)
         set_seed(new_seed)
 
