@@ -21,6 +21,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
+import threading
 from collections.abc import Callable
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from typing import Any
@@ -116,12 +117,25 @@ def as_backend(executor: Executor | Backend | None) -> Backend:
     return backend
 
 
+def _noop(_: int) -> None:
+    """A task that starts a worker."""
+
+
 def _process_pool(workers: int) -> ProcessPoolExecutor:
-    return ProcessPoolExecutor(
+    pool = ProcessPoolExecutor(
         max_workers=workers,
         mp_context=multiprocessing.get_context("spawn"),
         initializer=_ignore_sigint,
     )
+    if threading.current_thread() is threading.main_thread():
+        # Start the workers now with Ctrl-C ignored: they inherit that from birth, so a
+        # Ctrl-C while a worker is still importing stops only the main process.
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        try:
+            list(pool.map(_noop, range(workers)))
+        finally:
+            signal.signal(signal.SIGINT, previous)
+    return pool
 
 
 def _dask_backend(workers: int, scheduler: str | None, where: str) -> Backend:
