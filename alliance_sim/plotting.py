@@ -166,16 +166,20 @@ class LiveClinicPlot:
         self._background = self._canvas.copy_from_bbox(fig.bbox)
 
     def png(self, clinic: pd.DataFrame) -> bytes:
-        """The figure with ``clinic``'s series (the clinic table so far), as PNG bytes."""
+        """The figure with ``clinic``'s series (the clinic table so far), as PNG bytes.
+
+        An empty table gives the empty axes (a clinic before its first session).
+        """
         import io
 
         from PIL import Image
 
         with self._lock:
             self._canvas.restore_region(self._background)
-            for ax, (column, line) in zip(self._axes.flat, self._lines, strict=True):
-                line.set_data(clinic["session"].to_numpy(), clinic[column].to_numpy())
-                ax.draw_artist(line)
+            if not clinic.empty:  # before the first session: the empty axes
+                for ax, (column, line) in zip(self._axes.flat, self._lines, strict=True):
+                    line.set_data(clinic["session"].to_numpy(), clinic[column].to_numpy())
+                    ax.draw_artist(line)
             width, height = self._canvas.get_width_height()
             picture = Image.frombuffer(
                 "RGBA", (width, height), self._canvas.buffer_rgba(), "raw", "RGBA", 0, 1

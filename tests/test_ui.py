@@ -46,10 +46,11 @@ def test_explore_has_one_control_per_parameter_labelled_as_in_the_schema():
 def test_step_runs_a_session_and_reset_starts_the_clinic_again():
     _, rc = solara.render(Explore(), handle_error=False)
     assert session_label(rc) == "Session 0 of 10"
-    assert not rc.find(ipywidgets.Image).widgets
+    empty_axes = rc.find(ipywidgets.Image).widget.value  # drawn before the first session
     rc.find(v.Btn, children=["Step"]).widget.click()
     assert session_label(rc) == "Session 1 of 10"
     assert len(rc.find(ipywidgets.Image).widgets) == 1  # the clinic's plots
+    assert rc.find(ipywidgets.Image).widget.value != empty_axes
     rc.find(v.Btn, children=["Step"]).widget.click()
     assert session_label(rc) == "Session 2 of 10"
     rc.find(v.Btn, children=["Reset"]).widget.click()

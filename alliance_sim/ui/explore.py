@@ -178,8 +178,9 @@ def Clinic(
         clinic = model.datacollector.get_model_vars_dataframe()
         if clinic.empty:
             solara.Info("Press Step to run the first session, or Play to run the episode.")
-        else:
-            solara.Image(plot.png(clinic))
+        # Drawn from session 0 (empty axes), so a step only updates the picture.
+        solara.Image(plot.png(clinic))
+        if not clinic.empty:
             solara.Text(f"After session {session} (clinic means):", style={"font-weight": "bold"})
             ClinicNow(clinic)
         states = patient_states(model)
