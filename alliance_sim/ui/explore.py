@@ -79,12 +79,15 @@ def patient_figure(sessions: pd.DataFrame, patient_id: int) -> Figure:
 
 
 def clinic_now(clinic: pd.DataFrame) -> list[tuple[str, str]]:
-    """The clinic's latest values, as (label, formatted value) pairs in the plots' order."""
-    latest = clinic.iloc[-1]
+    """The clinic's latest values, as (label, formatted value) pairs in the plots' order.
+
+    Before the first session (an empty table) every value is "–".
+    """
     pairs = []
     for column, label in TIME_COURSE_PANELS:
         digits = 1 if column in ("pain_mm", "disability") else 2
-        pairs.append((label, f"{latest[column]:.{digits}f}"))
+        value = "–" if clinic.empty else f"{clinic.iloc[-1][column]:.{digits}f}"
+        pairs.append((label, value))
     return pairs
 
 
@@ -180,9 +183,9 @@ def Clinic(
             solara.Info("Press Step to run the first session, or Play to run the episode.")
         # Drawn from session 0 (empty axes), so a step only updates the picture.
         solara.Image(plot.png(clinic))
-        if not clinic.empty:
-            solara.Text(f"After session {session} (clinic means):", style={"font-weight": "bold"})
-            ClinicNow(clinic)
+        # The numbers' row is there from session 0 too: a step changes text, adds nothing.
+        solara.Text(f"After session {session} (clinic means):", style={"font-weight": "bold"})
+        ClinicNow(clinic)
         states = patient_states(model)
         with solara.Card("Patients"):
 
