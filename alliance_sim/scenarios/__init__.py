@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from alliance_sim.errors import ParameterError, ScenarioError
+from alliance_sim.named_files import load_named, read_builtins
 from alliance_sim.params import SCHEMA, Params, unknown_name_error
 
 __all__ = ["Scenario", "builtin_scenarios", "load_scenario", "parse_scenario"]
@@ -85,15 +86,7 @@ def parse_scenario(text: str, source: str, default_name: str = "scenario") -> Sc
 
 def builtin_scenarios() -> dict[str, Scenario]:
     """The built-in scenarios by name, in alphabetical order."""
-    out = {}
-    folder = resources.files(__name__)
-    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
-        if entry.name.endswith(".toml"):
-            scenario = parse_scenario(
-                entry.read_text(encoding="utf-8"), f"built-in {entry.name}", entry.name[:-5]
-            )
-            out[scenario.name] = scenario
-    return out
+    return read_builtins(resources.files(__name__), parse_scenario)
 
 
 def load_scenario(name_or_path: str | Path) -> Scenario:
@@ -102,19 +95,4 @@ def load_scenario(name_or_path: str | Path) -> Scenario:
     Raises:
         ScenarioError: for an unknown name, a missing or unreadable file, or an invalid file.
     """
-    text = str(name_or_path)
-    builtins = builtin_scenarios()
-    if text in builtins:
-        return builtins[text]
-    path = Path(text)
-    if path.suffix == ".toml" or path.exists():
-        try:
-            content = path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise ScenarioError(f"{path}: no such scenario file") from None
-        except (OSError, UnicodeDecodeError) as error:
-            raise ScenarioError(f"{path}: cannot read the scenario file: {error}") from None
-        return parse_scenario(content, str(path), path.stem)
-    raise ScenarioError(
-        f"unknown scenario {text!r}: use a built-in name ({', '.join(builtins)}) or a path to a .toml file"
-    )
+    return load_named(name_or_path, builtin_scenarios(), parse_scenario, ScenarioError, "scenario")

@@ -60,6 +60,7 @@ from pathlib import Path
 from typing import Any
 
 from alliance_sim.errors import AllianceSimError, ParameterError
+from alliance_sim.named_files import load_named, read_builtins
 from alliance_sim.params import SCHEMA, Params, unknown_name_error
 
 __all__ = [
@@ -545,15 +546,7 @@ def parse_protocol(text: str, source: str, default_name: str = "protocol") -> Pr
 
 def builtin_protocols() -> dict[str, Protocol]:
     """The built-in protocols by name, in alphabetical order (each with title, description, source)."""
-    out = {}
-    folder = resources.files("alliance_sim.trials") / "protocols"
-    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
-        if entry.name.endswith(".toml"):
-            protocol = parse_protocol(
-                entry.read_text(encoding="utf-8"), f"built-in {entry.name}", entry.name[:-5]
-            )
-            out[protocol.name] = protocol
-    return out
+    return read_builtins(resources.files("alliance_sim.trials") / "protocols", parse_protocol)
 
 
 def load_protocol(name_or_path: str | Path) -> Protocol:
@@ -562,20 +555,4 @@ def load_protocol(name_or_path: str | Path) -> Protocol:
     Raises:
         ProtocolError: for an unknown name, a missing or unreadable file, or an invalid file.
     """
-    text = str(name_or_path)
-    builtins = builtin_protocols()
-    if text in builtins:
-        return builtins[text]
-    path = Path(text)
-    if path.suffix == ".toml" or path.exists():
-        try:
-            content = path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise ProtocolError(f"{path}: no such protocol file") from None
-        except (OSError, UnicodeDecodeError) as error:
-            raise ProtocolError(f"{path}: cannot read the protocol file: {error}") from None
-        return parse_protocol(content, str(path), path.stem)
-    raise ProtocolError(
-        f"unknown protocol {text!r}: use a built-in name ({', '.join(builtins)})"
-        " or a path to a .toml file"
-    )
+    return load_named(name_or_path, builtin_protocols(), parse_protocol, ProtocolError, "protocol")
