@@ -140,6 +140,22 @@ def test_moving_a_slider_and_pressing_step_changes_the_plotted_values(offline):
     assert after_plot != before_plot
 
 
+def test_clicking_a_patient_in_the_table_shows_their_trajectory(offline):
+    page = offline("/")
+    step(page, 1)
+    step(page, 2)
+    rows = page.locator(".patient-row")
+    assert rows.count() == 10
+    therapist = rows.nth(3).locator("td").nth(1).inner_text()
+    rows.nth(3).click()
+    page.get_by_text(f"Therapist {therapist}", exact=True).wait_for()
+    page.locator("img").nth(1).wait_for()
+    assert page.locator("img").nth(1).evaluate("img => img.naturalWidth") > 300
+    assert "patient-row-selected" in (rows.nth(3).get_attribute("class") or "")
+    page.get_by_role("button", name="Next").click()
+    page.get_by_text("Patients 11–20 of", exact=False).wait_for()
+
+
 def test_compare_shows_both_clinics_and_their_differences(offline):
     page = offline("/compare")
     page.get_by_text("Differences B − A").wait_for()

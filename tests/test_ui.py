@@ -10,13 +10,16 @@ import ipywidgets
 import solara
 from solara.components.file_drop import FileDropZone
 
-from alliance_sim.params import SCHEMA, Kind
+from alliance_sim.params import SCHEMA, Kind, Params
 from alliance_sim.ui.about import ABOUT_SECTIONS, About, readme_section
 from alliance_sim.ui.compare_page import Compare
 from alliance_sim.ui.controls import control_label
-from alliance_sim.ui.explore import Explore
+from alliance_sim.ui.explore import Explore, patient_states
+from alliance_sim.ui.patient_table import PER_PAGE, TABLE_COLUMNS, table_page
 from alliance_sim.ui.sweep_page import MAX_RUNS, Sweep, parameter_choice
 from alliance_sim.ui.trials_page import Trials, comparison_rows
+
+SCHEMA_PARAMS = Params()
 
 
 def session_label(rc) -> str:
@@ -30,8 +33,14 @@ def session_label(rc) -> str:
     return labels[0]
 
 
+def open_every_group(rc) -> None:
+    for panels in rc.find(v.ExpansionPanels).widgets:
+        panels.v_model = 0
+
+
 def test_explore_has_one_control_per_parameter_labelled_as_in_the_schema():
     _, rc = solara.render(Explore(), handle_error=False)
+    open_every_group(rc)
     sliders = {w.label for w in rc.find(v.Slider).widgets}
     selects = {w.label for w in rc.find(v.Select).widgets}
     fields = {w.label for w in rc.find(v.TextField).widgets}
@@ -60,9 +69,93 @@ def test_step_runs_a_session_and_reset_starts_the_clinic_again():
 def test_moving_a_slider_rebuilds_the_clinic_with_that_value():
     _, rc = solara.render(Explore(), handle_error=False)
     rc.find(v.Btn, children=["Step"]).widget.click()
+    open_every_group(rc)
     label = control_label(SCHEMA["n_sessions"])
     rc.find(v.Slider, label=label).widget.v_model = 4
     assert session_label(rc) == "Session 0 of 4"
+
+
+def patient_table(rc):
+    (table,) = [w for w in rc.find(v.VuetifyTemplate).widgets if hasattr(w, "rows")]
+    return table
+
+
+def test_the_patient_table_shows_a_page_of_patients_and_turns_pages():
+    _, rc = solara.render(Explore(), handle_error=False)
+    table = patient_table(rc)
+    n_patients = int(SCHEMA["n_patients"].default)
+    assert table.n_patients == n_patients
+    assert [row["patient_id"] for row in table.rows] == list(range(PER_PAGE))
+    assert set(table.rows[0]) == set(TABLE_COLUMNS)
+    table.vue_turn(1)
+    assert [row["patient_id"] for row in table.rows] == list(range(PER_PAGE, 2 * PER_PAGE))
+    assert (table.first, table.last) == (PER_PAGE + 1, 2 * PER_PAGE)
+
+
+def test_a_step_updates_the_patient_table():
+    _, rc = solara.render(Explore(), handle_error=False)
+    before = patient_table(rc).rows
+    rc.find(v.Btn, children=["Step"]).widget.click()
+    after = patient_table(rc).rows
+    assert [row["patient_id"] for row in after] == [row["patient_id"] for row in before]
+    assert [row["bond"] for row in after] != [row["bond"] for row in before]
+
+
+def test_clicking_a_heading_sorts_the_patients_and_clicking_again_reverses_them():
+    _, rc = solara.render(Explore(), handle_error=False)
+    rc.find(v.Btn, children=["Step"]).widget.click()
+    table = patient_table(rc)
+    table.vue_sort("bond")
+    ascending = [float(row["bond"]) for row in table.rows]
+    table.vue_sort("bond")
+    descending = [float(row["bond"]) for row in table.rows]
+    assert ascending == sorted(ascending)
+    assert descending == sorted(descending, reverse=True)
+    assert max(ascending) < min(descending)  # the lowest and the highest bonds
+
+
+def test_clicking_a_patient_shows_their_trajectory_beside_their_therapist():
+    _, rc = solara.render(Explore(), handle_error=False)
+    rc.find(v.Btn, children=["Step"]).widget.click()
+    rc.find(v.Btn, children=["Step"]).widget.click()
+    table = patient_table(rc)
+    assert len(rc.find(ipywidgets.Image).widgets) == 1  # the clinic's plots only
+    therapist = table.rows[3]["therapist_id"]
+    table.vue_select(3)
+    assert table.selected == 3
+    assert len(rc.find(ipywidgets.Image).widgets) == 2  # and the patient's trajectory
+    titles = [w.children[0] for w in rc.find(v.CardTitle).widgets if w.children]
+    assert f"Therapist {therapist}" in titles
+
+
+def test_a_table_page_sorts_with_ties_broken_by_patient_and_clamps_the_page():
+    from alliance_sim.model import ClinicModel
+
+    states = patient_states(ClinicModel(SCHEMA_PARAMS.replace(n_patients=23), 1))
+    last = table_page(states, "therapist_id", page=99)
+    assert (last.page, last.n_pages, last.first, last.last) == (2, 3, 21, 23)
+    everyone = [
+        row for page in range(3) for row in table_page(states, "therapist_id", page=page).rows
+    ]
+    keys = [(int(row["therapist_id"]), row["patient_id"]) for row in everyone]
+    assert keys == sorted(keys)
+    assert {row["attended"] for row in everyone} <= {"yes", "no"}
+
+
+def test_only_the_open_groups_have_their_controls_built():
+    _, rc = solara.render(Explore(), handle_error=False)
+    therapist = {control_label(p) for p in SCHEMA.values() if p.group == "therapist"}
+    patients = {control_label(p) for p in SCHEMA.values() if p.group == "patients"}
+    shown = {w.label for w in rc.find(v.Slider).widgets}
+    assert therapist & shown and not patients & shown
+    (section,) = [
+        w
+        for w in rc.find(v.ExpansionPanels).widgets
+        if "Patient population" in str(w.children[0].children[0].children)
+    ]
+    section.v_model = 0
+    shown = {w.label for w in rc.find(v.Slider).widgets}
+    assert patients & shown
 
 
 def drop_file(rc, name: str, data: bytes) -> None:
@@ -98,6 +191,7 @@ def error_texts(rc) -> list[str]:
 
 def test_an_uploaded_scenario_with_an_unknown_key_shows_the_error_and_keeps_the_clinic():
     _, rc = solara.render(Explore(), handle_error=False)
+    open_every_group(rc)
     rc.find(v.Slider, label=control_label(SCHEMA["n_sessions"])).widget.v_model = 6
     rc.find(v.Btn, children=["Step"]).widget.click()
     assert session_label(rc) == "Session 1 of 6"

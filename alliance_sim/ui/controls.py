@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import reacton.ipyvuetify as rv
 import solara
 
 from alliance_sim.errors import AllianceSimError
 from alliance_sim.params import GROUPS, SCHEMA, Kind, Parameter, Params
 from alliance_sim.ui.style import CONTROL_CLASS
 
-__all__ = ["GroupControls", "ParameterControl", "control_label"]
+__all__ = ["GroupControls", "GroupSection", "ParameterControl", "control_label"]
 
 STEP_FLOAT = 0.01
 
@@ -75,7 +76,7 @@ def GroupControls(
     groups: tuple[str, ...] = tuple(GROUPS),
     expanded: str | None = "therapist",
 ) -> solara.Element:
-    """Every parameter of ``groups``, one expandable section per group (``expanded`` open).
+    """Every parameter of ``groups``, one expandable section per group (``expanded`` open first).
 
     A change is validated through :class:`Params`; a value that is not
     allowed reports its message through ``on_error`` and keeps the old value.
@@ -90,8 +91,34 @@ def GroupControls(
 
     with solara.Column() as column:
         for group in groups:
-            with solara.Details(summary=GROUPS[group], expand=group == expanded):
+            GroupSection(group, params, on_change, expand=group == expanded)
+    return column
+
+
+@solara.component
+def GroupSection(
+    group: str,
+    params: Params,
+    on_change: Callable[[str, object], None],
+    expand: bool = False,
+) -> solara.Element:
+    """One group's expandable section; its controls exist only while it is open.
+
+    Closed sections hold no sliders, so the page stays small: every update of the
+    page (a Step in Explore) walks all of its elements, and the 60 controls used
+    to be most of them.
+    """
+    is_open, set_open = solara.use_state(expand)
+    with (
+        rv.ExpansionPanels(
+            v_model=0 if is_open else None, on_v_model=lambda index: set_open(index == 0)
+        ) as section,
+        rv.ExpansionPanel(),
+    ):
+        rv.ExpansionPanelHeader(children=[GROUPS[group]])
+        with rv.ExpansionPanelContent():
+            if is_open:
                 for spec in SCHEMA.values():
                     if spec.group == group:
                         ParameterControl(spec, params[spec.name], on_change)
-    return column
+    return section

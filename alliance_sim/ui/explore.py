@@ -24,25 +24,14 @@ from alliance_sim.population import THERAPIST_TRAITS
 from alliance_sim.scenarios import builtin_scenarios, load_scenario, parse_scenario
 from alliance_sim.simulation import sessions_table
 from alliance_sim.ui.controls import GroupControls
+from alliance_sim.ui.patient_table import TABLE_COLUMNS, PatientTable
 
 __all__ = ["PATIENT_COLUMNS", "Explore", "clinic_now", "patient_figure", "patient_states"]
 
 PLAY_INTERVAL_S = 0.5
 """Pause between sessions while playing."""
 
-PATIENT_COLUMNS: tuple[str, ...] = (
-    "patient_id",
-    "therapist_id",
-    "attended",
-    "dropped_out",
-    "goal_agreement",
-    "task_agreement",
-    "bond",
-    "self_efficacy",
-    "adherence",
-    "pain_mm",
-    "disability",
-)
+PATIENT_COLUMNS: tuple[str, ...] = tuple(TABLE_COLUMNS)
 """The columns of the patient table, in order."""
 
 TRAJECTORY_PANELS: tuple[tuple[tuple[str, ...], str], ...] = (
@@ -153,11 +142,15 @@ def Clinic(
 
     solara.use_thread(play_loop, dependencies=[playing, model], intrusive_cancel=False)
 
+    # The panel keeps the same children in the same places from session 0 on: an element
+    # that appeared or vanished would shift the ones after it, and the browser would build
+    # every later widget again (the first step used to cost a page ~20 new widgets).
     with solara.Column() as column:
         solara.Title("alliance-sim · Explore")
-        for problem in (error, failure):
-            if problem:
-                solara.Error(problem)
+        with solara.Column(gap="0px"):  # messages, when there are any
+            for problem in (error, failure):
+                if problem:
+                    solara.Error(problem)
         session = model.session
         with solara.Row():
             solara.Button(
@@ -179,26 +172,17 @@ def Clinic(
                 style={"align-self": "center", "font-weight": "bold"},
             )
         clinic = model.datacollector.get_model_vars_dataframe()
-        if clinic.empty:
-            solara.Info("Press Step to run the first session, or Play to run the episode.")
+        with solara.Column(gap="0px"):  # the hint, before the first session only
+            if clinic.empty:
+                solara.Info("Press Step to run the first session, or Play to run the episode.")
         # Drawn from session 0 (empty axes), so a step only updates the picture.
         solara.Image(plot.png(clinic))
         # The numbers' row is there from session 0 too: a step changes text, adds nothing.
         solara.Text(f"After session {session} (clinic means):", style={"font-weight": "bold"})
         ClinicNow(clinic)
         states = patient_states(model)
-        with solara.Card("Patients"):
-
-            def show(column: str, row_index: int) -> None:
-                set_selected(int(states.iloc[row_index]["patient_id"]))
-
-            solara.DataFrame(
-                states,
-                items_per_page=10,
-                cell_actions=[
-                    solara.CellAction(name="Show this patient's trajectory", on_click=show)
-                ],
-            )
+        with solara.Card("Patients (click one to see their trajectory)"):
+            PatientTable(states, selected, set_selected)
             solara.Select(
                 "Patient",
                 values=[None, *states["patient_id"].tolist()],
