@@ -1,0 +1,52 @@
+"""The picture of a lesson's run: one panel per metric, a bar per arm with its 95% interval."""
+
+from __future__ import annotations
+
+import textwrap
+
+from matplotlib.figure import Figure
+
+from alliance_sim.lessons.run import LessonRun
+from alliance_sim.metrics import METRICS
+
+__all__ = ["lesson_figure"]
+
+ARM_COLOURS = ("tab:orange", "tab:blue", "tab:green", "tab:purple", "tab:red", "tab:brown")
+
+
+def lesson_figure(run: LessonRun) -> Figure:
+    """Bars of each metric's mean per arm, with 95% intervals over the replicate clinics."""
+    lesson = run.lesson
+    metrics = lesson.metrics
+    columns = min(len(metrics), 3)
+    rows = -(-len(metrics) // columns)
+    fig = Figure(figsize=(4.2 * columns, 3.4 * rows + 0.6), layout="constrained")
+    axes = fig.subplots(rows, columns, squeeze=False)
+    labels = [arm.label for arm in lesson.arms]
+    for ax, metric in zip(axes.flat, metrics, strict=False):
+        table = run.table[run.table["metric"] == metric].set_index("arm")
+        means = [table.loc[arm.name, "mean"] for arm in lesson.arms]
+        errors = [
+            [table.loc[arm.name, "mean"] - table.loc[arm.name, "ci_low"] for arm in lesson.arms],
+            [table.loc[arm.name, "ci_high"] - table.loc[arm.name, "mean"] for arm in lesson.arms],
+        ]
+        positions = range(len(labels))
+        ax.bar(
+            positions,
+            means,
+            yerr=errors,
+            capsize=4,
+            color=[ARM_COLOURS[i % len(ARM_COLOURS)] for i in positions],
+        )
+        ax.set_xticks(list(positions), [textwrap.fill(label, 13) for label in labels], fontsize=8)
+        spec = METRICS[metric]
+        ax.set_title(spec.label, fontsize=10)
+        ax.set_ylabel(f"{spec.label} ({spec.unit})", fontsize=9)
+        ax.grid(axis="y", alpha=0.3)
+    for ax in list(axes.flat)[len(metrics) :]:
+        ax.set_visible(False)
+    units = "replicate trials" if lesson.trial else "replicate clinics"
+    fig.suptitle(
+        f"{lesson.title}: mean ± 95% interval over {lesson.replicates} {units}", fontsize=11
+    )
+    return fig

@@ -1,0 +1,159 @@
+"""Lessons: every built-in lesson validates and its run shows what its explanation says."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from alliance_sim.lessons import (
+    LessonError,
+    builtin_lessons,
+    lesson_figure,
+    load_lesson,
+    parse_lesson,
+    run_lesson,
+)
+from alliance_sim.metrics import METRICS
+
+LESSONS = builtin_lessons()
+
+MINIMAL = """
+title = "A lesson"
+summary = "One line."
+introduction = "Some text."
+metrics = ["adherence"]
+explanation = "Why."
+replicates = 3
+[question]
+text = "What happens?"
+choices = ["Up", "Down"]
+answer = "Up"
+[[arms]]
+name = "a"
+scenario = "paternalistic"
+[[arms]]
+name = "b"
+scenario = "shared-power"
+[[expect]]
+metric = "adherence"
+higher = "b"
+lower = "a"
+"""
+
+
+def test_the_six_suggested_lessons_are_built_in_in_teaching_order():
+    assert list(LESSONS) == [
+        "paternalistic-vs-shared-power",
+        "empathy-and-the-bond",
+        "self-efficacy-is-not-enough",
+        "the-alliance-as-treatment",
+        "measuring-the-alliance",
+        "when-shared-power-needs-adapting",
+    ]
+
+
+@pytest.mark.parametrize("name", list(LESSONS))
+def test_a_built_in_lesson_asks_a_question_cites_its_sources_and_says_what_it_expects(name):
+    lesson = LESSONS[name]
+    assert lesson.question.answer in lesson.question.choices
+    assert len(lesson.question.choices) >= 3
+    assert lesson.sources and lesson.things_to_try and lesson.expect
+    assert all(metric in METRICS for metric in lesson.metrics)
+    assert {e.metric for e in lesson.expect} <= set(lesson.metrics)
+
+
+@pytest.mark.parametrize("name", list(LESSONS))
+def test_a_built_in_lesson_run_shows_the_effect_its_explanation_describes(name):
+    run = run_lesson(LESSONS[name])
+    failed = [check.text for check in run.checks if not check.held]
+    assert not failed, failed
+
+
+def test_the_fuentes_lesson_takes_its_arms_from_the_trial_protocol():
+    from alliance_sim.trials.protocol import load_protocol
+
+    lesson = LESSONS["the-alliance-as-treatment"]
+    protocol = load_protocol("fuentes-2014")
+    assert [arm.name for arm in lesson.arms] == [arm.name for arm in protocol.arms]
+    assert lesson.arm("SE").params == protocol.params(protocol.arm("SE"))
+
+
+def test_a_lesson_run_is_reproducible_and_shares_seeds_between_arms():
+    lesson = parse_lesson(MINIMAL, "mini.toml")
+    first, second = run_lesson(lesson), run_lesson(lesson)
+    pd.testing.assert_frame_equal(first.runs, second.runs)
+    assert len(first.runs) == 2 * 3
+    seeds = first.runs.groupby("arm")["seed"].apply(list)
+    assert seeds["a"] == seeds["b"]
+    other = run_lesson(dataclasses.replace(lesson, seed=99))
+    assert not first.runs["adherence"].equals(other.runs["adherence"])
+
+
+def test_an_expectation_the_run_does_not_show_is_reported_as_not_held():
+    wrong = MINIMAL.replace('higher = "b"\nlower = "a"', 'higher = "a"\nlower = "b"')
+    run = run_lesson(parse_lesson(wrong, "wrong.toml"))
+    (check,) = run.checks
+    assert not check.held and not run.all_held
+    assert "not higher than" in check.text
+
+
+def test_the_lesson_figure_has_a_labelled_panel_per_metric():
+    lesson = LESSONS["paternalistic-vs-shared-power"]
+    figure = lesson_figure(run_lesson(lesson))
+    shown = [ax for ax in figure.axes if ax.get_visible()]
+    assert [ax.get_title() for ax in shown] == [METRICS[m].label for m in lesson.metrics]
+    assert all(ax.get_ylabel() for ax in shown)
+    assert [t.get_text() for t in shown[0].get_xticklabels()] == ["Paternalistic", "Shared power"]
+
+
+def test_a_lesson_file_loads_by_path(tmp_path: Path):
+    path = tmp_path / "my-lesson.toml"
+    path.write_text(MINIMAL, encoding="utf-8")
+    lesson = load_lesson(path)
+    assert lesson.name == "my-lesson" and lesson.origin == str(path)
+
+
+@pytest.mark.parametrize(
+    ("change", "match"),
+    [
+        (("", "colour = 3\n"), "unknown key 'colour'"),
+        (('answer = "Up"', 'answer = "Sideways"'), "question.answer = 'Sideways'"),
+        (('choices = ["Up", "Down"]', 'choices = ["Up"]'), "question.choices"),
+        (('metrics = ["adherence"]', 'metrics = ["happiness"]'), "metrics = 'happiness'"),
+        (('scenario = "paternalistic"', 'scenario = "nosuch"'), r"arms\[0\]\.scenario"),
+        (('name = "a"', 'name = "a"\nparameters = { empathy_meen = 0.3 }'), "empathy_meen"),
+        (('name = "a"', 'name = "a"\nparameters = { empathy_mean = 3 }'), "empathy_mean"),
+        (('higher = "b"', 'higher = "c"'), r"expect\[0\]\.higher = 'c'"),
+        (("replicates = 3", "replicates = 1000"), "replicates = 1000"),
+        (("replicates = 3", "replicates = 3\ntrial = 'fuentes-2014'"), "either"),
+        (('title = "A lesson"', 'title = ""'), "title"),
+        (('title = "A lesson"', ""), "title is missing"),
+        (('higher = "b"\nlower = "a"', 'higher = "b"'), "lower is missing"),
+        (
+            ('metric = "adherence"\nhigher', 'metric = "bond"\nsimilar = ["a", "b"]\nhigher'),
+            "one of",
+        ),
+        (("[question]", "[questions]"), "unknown key 'questions'"),
+        (('title = "A lesson"', 'title = "A lesson'), "not valid TOML"),
+    ],
+)
+def test_a_lesson_file_with_a_mistake_is_refused_naming_the_file_and_key(change, match):
+    old, new = change
+    text = MINIMAL.replace(old, new, 1) if old else new + MINIMAL
+    with pytest.raises(LessonError, match=match) as caught:
+        parse_lesson(text, "bad.toml")
+    assert str(caught.value).startswith("bad.toml: ")
+
+
+def test_an_unknown_trial_is_refused_with_the_built_in_trials():
+    text = 'trial = "nosuch"\n' + MINIMAL[: MINIMAL.index("[[arms]]")]
+    with pytest.raises(LessonError, match=r"trial = 'nosuch'.*fuentes-2014"):
+        parse_lesson(text, "bad.toml")
+
+
+def test_an_unknown_lesson_name_lists_the_built_in_lessons():
+    with pytest.raises(LessonError, match="paternalistic-vs-shared-power"):
+        load_lesson("no-such-lesson")
