@@ -18,13 +18,21 @@ engine takes, in the same order (:mod:`alliance_sim.population`,
 session), so each replicate's numbers are drawn up front, then the sessions
 run over the whole stack.
 
+Different parameter values, one stack: the replicates may each have their own
+:class:`~alliance_sim.params.Params` (``run_cohort(members, seeds)``), held as
+per-replicate columns that broadcast against the (replicates, patients) state
+(:mod:`alliance_sim.stacking`), so the many points of a sweep run in one call.
+Replicates that differ in structure (patients, therapists, sessions, measurement
+sessions, assignment) run in separate stacks. A replicate's numbers never depend on
+the others in its stack.
+
 Memory stays flat as the number of replicates grows: replicates run in chunks
 (:func:`default_chunk_size`), and the summary-only mode keeps one row per run.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -78,6 +86,7 @@ from alliance_sim.reporters import CLINIC_MEANS, MODEL_REPORTERS, PATIENT_REPORT
 from alliance_sim.rules.adherence import ADHERENCE_NOISE
 from alliance_sim.rules.outcomes import GPE_NOISE, PAIN_NOISE_MM
 from alliance_sim.rules.treatment import RELIEF_NOISE_MM
+from alliance_sim.stacking import ParamStack, structure_of
 from alliance_sim.tables import QUESTIONNAIRE_DTYPES, patient_frame
 
 __all__ = [
@@ -125,7 +134,7 @@ def check_tables(tables: Collection[str] | str) -> list[str]:
     return [name for name in TABLES if name == "summary" or name in names]
 
 
-def default_chunk_size(params: Params) -> int:
+def default_chunk_size(params: Params | ParamStack) -> int:
     """Replicates per chunk for ``params``: about :data:`CHUNK_PATIENT_SESSIONS` patient-sessions."""
     per_replicate = int(params.n_patients) * int(params.n_sessions)
     return max(1, CHUNK_PATIENT_SESSIONS // per_replicate)
@@ -145,13 +154,16 @@ class CohortDraws:
     """Block B normals, (measured sessions, replicates, patients, 33), in session order."""
 
 
-def draw_cohort(params: Params, seeds: Sequence[int]) -> CohortDraws:
+def draw_cohort(params: Params | ParamStack, seeds: Sequence[int]) -> CohortDraws:
     """Draw every random number of the replicates with these seeds, one generator each.
 
     Replicate *r* takes from ``default_rng(seeds[r])`` exactly what the agent
     engine takes: its population, then per session block A and, on measured
-    sessions, block B.
+    sessions, block B. Which numbers are drawn depends only on the structure
+    (:data:`~alliance_sim.stacking.STRUCTURAL`), which a stack's members share.
     """
+    if isinstance(params, ParamStack):
+        params = params.structure
     n = int(params.n_patients)
     n_sessions = int(params.n_sessions)
     measured = measurement_schedule(params)
@@ -179,16 +191,18 @@ class _Cohort:
     The phase methods mirror the agents' methods of the same phase and call
     the same rules; where an agent acts only under a condition, the array
     version computes for everyone and keeps the result where the condition
-    holds.
+    holds. Parameter values are per-replicate columns (``self.params`` is a
+    :class:`~alliance_sim.stacking.ParamStack`), so the replicates of a chunk
+    may have different values.
     """
 
-    def __init__(self, params: Params, draws: CohortDraws) -> None:
+    def __init__(self, params: ParamStack, draws: CohortDraws) -> None:
         self.params = params
         self.draws = draws
         pop = build_population(params, draws.population)
         self.population = pop
         self.n_sessions = int(params.n_sessions)
-        self.measured = sorted(measurement_schedule(params))
+        self.measured = sorted(measurement_schedule(params.structure))
         size, n = pop.therapist_of.shape
         self.shape = (size, n)
         # the dyad, fixed at the first session (as in Patient.__init__)
@@ -196,7 +210,7 @@ class _Cohort:
         self.style = dyad["style_in_use"]
         self.misfit = dyad["misfit"]
         self.goal_fit = dyad["goal_fit"]
-        self.attention = rules.attention(float(params.caseload))
+        self.attention = rules.attention(params.caseload)
         self.therapist_empathy = pop.per_patient("empathy")
         self.therapist_communication = pop.per_patient("communication")
         self.therapist_patient_as_person = pop.per_patient("patient_as_person")
@@ -204,7 +218,8 @@ class _Cohort:
         self.therapist_biopsychosocial = pop.per_patient("biopsychosocial")
         self.therapist_leniency = pop.per_patient("therapist_leniency")
         self.experience = pop.experience.copy()
-        self.learning_on = float(params.learning_rate) > 0.0
+        self.learns = params.learning_rate > 0.0
+        self.learning_on = bool(self.learns.any())
         self._in_use()
         # state
         self.goal_agreement = np.full(self.shape, rules.alliance.INITIAL_AGREEMENT)
@@ -254,7 +269,7 @@ class _Cohort:
             self.misfit,
         )
         self.p_rupture = rules.rupture_probability(
-            self.misfit, self.empathy_in_use, float(self.params.rupture_risk)
+            self.misfit, self.empathy_in_use, self.params.rupture_risk
         )
 
     @property
@@ -282,7 +297,7 @@ class _Cohort:
                 self.self_efficacy,
                 progress,
                 self.missed_last,
-                float(params.p_dropout_typical),
+                params.p_dropout_typical,
             )
             drops = in_care & (u[..., U_DROPOUT] < p_drop)
             self.dropped_out = self.dropped_out | drops
@@ -293,7 +308,7 @@ class _Cohort:
                 progress,
                 self.psychosocial_load,
                 self.pain_mm,
-                float(params.p_attend_typical),
+                params.p_attend_typical,
             )
             self.attended = in_care & (u[..., U_ATTEND] < p_attend)
         self.missed_last = np.where(in_care, (~self.attended).astype(float), self.missed_last)
@@ -302,8 +317,8 @@ class _Cohort:
         """Phase 2, interaction (as Patient.interact)."""
         params = self.params
         attended = self.attended
-        rate = float(params.alliance_rate)
-        sd = float(params.alliance_noise_sd)
+        rate = params.alliance_rate
+        sd = params.alliance_noise_sd
         bond = rules.move_toward(self.bond, self.bond_target, rate, sd * z[..., Z_BOND])
         goal = rules.move_toward(self.goal_agreement, self.goal_target, rate, sd * z[..., Z_GOAL])
         task = rules.move_toward(self.task_agreement, self.task_target, rate, sd * z[..., Z_TASK])
@@ -311,7 +326,7 @@ class _Cohort:
         self.goal_agreement = np.where(attended, goal, self.goal_agreement)
         task = np.where(attended, task, self.task_agreement)
         self.ruptured = attended & (u[..., U_RUPTURE] < self.p_rupture)
-        size = float(params.rupture_size)
+        size = params.rupture_size
         self.bond = rules.apply_rupture(bond, self.ruptured, size, self.empathy_in_use)
         self.task_agreement = rules.apply_rupture(task, self.ruptured, size, self.empathy_in_use)
 
@@ -324,9 +339,9 @@ class _Cohort:
             params.device == "active",
             self.bond,
             self.population.expectation,
-            float(params.ritual_relief),
-            float(params.contextual_relief),
-            float(params.device_relief),
+            params.ritual_relief,
+            params.contextual_relief,
+            params.device_relief,
             RELIEF_NOISE_MM * z[..., Z_RELIEF],
         )
         self.relief_mm = np.where(self.attended, relief, 0.0)
@@ -346,7 +361,7 @@ class _Cohort:
             self.bond,
             self.communication_in_use,
             self.style,
-            float(self.params.self_efficacy_rate),
+            self.params.self_efficacy_rate,
         )
         self.self_efficacy = np.where(self.attended, updated, self.self_efficacy)
 
@@ -356,7 +371,7 @@ class _Cohort:
             self.self_efficacy,
             self.collaborative,
             self.psychosocial_load,
-            float(self.params.adherence_typical),
+            self.params.adherence_typical,
         )
         done = rules.realised_adherence(expected, ADHERENCE_NOISE * z[..., Z_ADHERENCE])
         self.adherence = np.where(self.dropped_out, 0.0, done)
@@ -370,15 +385,15 @@ class _Cohort:
             self.therapist_biopsychosocial,
             self.patient_as_person_in_use,
             self.bond,
-            float(params.bps_effect),
+            params.bps_effect,
         )
         self.psychosocial_load = np.where(self.attended, addressed, load_before)
-        exercise_effect = float(params.exercise_effect)
-        natural = float(params.natural_recovery)
+        exercise_effect = params.exercise_effect
+        natural = params.natural_recovery
         self.pain_mm = rules.pain_between_sessions(
             self.pain_after_mm,
             self.relief_mm,
-            float(params.relief_retention),
+            params.relief_retention,
             self.adherence,
             exercise_effect,
             natural,
@@ -424,8 +439,9 @@ class _Cohort:
         n_seen = np.bincount(index[seen], minlength=size * m)
         with np.errstate(invalid="ignore", divide="ignore"):
             feedback = (bond_sum / n_seen).reshape(size, m)
-        learned = rules.learn(self.experience, feedback, float(self.params.learning_rate))
-        self.experience = np.where(n_seen.reshape(size, m) > 0, learned, self.experience)
+        learned = rules.learn(self.experience, feedback, self.params.learning_rate)
+        learning = (n_seen.reshape(size, m) > 0) & self.learns
+        self.experience = np.where(learning, learned, self.experience)
         self._in_use()
 
     def fill_in_questionnaires(self, noise: Array | None) -> None:
@@ -434,17 +450,17 @@ class _Cohort:
         if noise is None:
             self.scores = {}
             return
-        params = self.params
-        sd = float(params.item_noise_sd)
+        params = self.params  # (replicates, 1, 1): against (replicates, patients, items)
+        sd = params.column("item_noise_sd", 2)
         k = WAI_SR.n_items
-        patient_bias = float(params.patient_rating_bias)
+        patient_bias = params.column("patient_rating_bias", 2)
         leniency = self.population.patient_leniency
         latent = item_latents(WAI_SR, self.goal_agreement, self.task_agreement, self.bond)
         patient_answers = answer_items(WAI_SR, latent, patient_bias, leniency, sd * noise[..., :k])
         therapist_answers = answer_items(
             WAI_SR,
             therapist_view(latent),
-            float(params.therapist_rating_bias),
+            params.column("therapist_rating_bias", 2),
             self.therapist_leniency,
             sd * noise[..., k : 2 * k],
         )
@@ -492,9 +508,13 @@ class _Cohort:
         self.fill_in_questionnaires(noise)
 
     def run(
-        self, tables: Collection[str], seeds: Sequence[int], first: int
+        self, tables: Collection[str], seeds: Sequence[int], replicate: npt.NDArray[np.int64]
     ) -> dict[str, pd.DataFrame]:
-        """Run every session and return the requested tables (rows tagged replicate and seed)."""
+        """Run every session and return the requested tables.
+
+        Rows are tagged with ``replicate`` (each clinic's position among the
+        caller's seeds) and ``seed``.
+        """
         size, n = self.shape
         n_sessions = self.n_sessions
         recorded = SESSION_COLUMNS if "sessions" in tables else HISTORY_COLUMNS
@@ -523,7 +543,6 @@ class _Cohort:
         by_replicate = {name: values.transpose(1, 0, 2) for name, values in history.items()}
         outcomes = episode_outcomes(final, by_replicate, baseline_of(self.population))
         metrics = summarise_outcomes(outcomes)
-        replicate = np.arange(first, first + size, dtype=np.int64)
         seed = np.asarray(seeds, dtype=np.int64)
         out = {"summary": pd.DataFrame({"replicate": replicate, "seed": seed, **metrics})}
         if "clinic" in tables:
@@ -633,8 +652,40 @@ def _questionnaire_frame(
     ).astype(dtypes)
 
 
+def _stacks(
+    params: Params | Sequence[Params], n_seeds: int
+) -> list[tuple[Params, npt.NDArray[np.int64]]]:
+    """The replicates that can share a stack: (their structure, their positions), in order.
+
+    One Params for every seed is one group; a sequence of parameter sets is grouped
+    by :func:`~alliance_sim.stacking.structure_of`, groups in order of first appearance.
+    """
+    if isinstance(params, Params):
+        return [(params, np.arange(n_seeds, dtype=np.int64))]
+    if isinstance(params, Mapping | str) or not isinstance(params, Sequence):
+        raise ParameterError(
+            f"params = {params!r} is not allowed: a Params, or a sequence of Params (one per seed)"
+        )
+    if len(params) != n_seeds:
+        raise ParameterError(
+            f"params has {len(params)} parameter sets for {n_seeds} seeds: give one per seed"
+        )
+    groups: dict[tuple[object, ...], list[int]] = {}
+    for position, member in enumerate(params):
+        if not isinstance(member, Params):
+            raise ParameterError(
+                f"params[{position}] = {member!r} is not allowed: a Params"
+                " (build one with Params(...) to validate the values)"
+            )
+        groups.setdefault(structure_of(member), []).append(position)
+    return [
+        (params[positions[0]], np.asarray(positions, dtype=np.int64))
+        for positions in groups.values()
+    ]
+
+
 def run_cohort(
-    params: Params,
+    params: Params | Sequence[Params],
     seeds: Sequence[int],
     tables: Collection[str] | str = ("summary",),
     chunk_size: int | None = None,
@@ -643,28 +694,56 @@ def run_cohort(
     """Run one replicate clinic per seed with the cohort engine; return the tables asked for.
 
     Args:
-        params: the parameter values, shared by every replicate.
+        params: the parameter values: one :class:`~alliance_sim.params.Params`
+            shared by every replicate, or a sequence of them, one per seed (e.g.
+            the points of a sweep). Replicates that share their structure
+            (:data:`~alliance_sim.stacking.STRUCTURAL`: numbers of patients,
+            therapists and sessions, measurement sessions, assignment) run
+            stacked, each with its own values of every other parameter.
         seeds: one seed per replicate; replicate *r* equals the agent engine's
-            run with ``seeds[r]``.
+            run of ``params`` (or ``params[r]``) with ``seeds[r]``, and is
+            number for number the same whichever replicates it runs beside.
         tables: which of :data:`TABLES` to return (``summary`` is always
-            returned); each table has ``replicate`` and ``seed`` columns first.
+            returned); each table has ``replicate`` (the position in ``seeds``)
+            and ``seed`` columns first, rows in replicate order.
         chunk_size: replicates run together (default :func:`default_chunk_size`);
             results do not depend on it.
         progress: called with the number of replicates finished after each chunk.
+
+    Raises:
+        ParameterError: for an unknown table, no seeds, a bad seed or chunk size,
+            or ``params`` that are not one Params or one per seed.
     """
     wanted = check_tables(tables)
     seeds = [check_seed(seed) for seed in seeds]
     if not seeds:
         raise ParameterError("seeds = [] is not allowed: give at least one seed")
-    size = chunk_size if chunk_size is not None else default_chunk_size(params)
-    if isinstance(size, bool) or not isinstance(size, int) or size < 1:
+    if chunk_size is not None and (
+        isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1
+    ):
         raise ParameterError(f"chunk_size = {chunk_size!r} is not allowed: a whole number ≥ 1")
+    groups = _stacks(params, len(seeds))
+    members = None if isinstance(params, Params) else list(params)
     parts: dict[str, list[pd.DataFrame]] = {}
-    for start in range(0, len(seeds), size):
-        chunk = seeds[start : start + size]
-        cohort = _Cohort(params, draw_cohort(params, chunk))
-        for name, frame in cohort.run(wanted, chunk, start).items():
-            parts.setdefault(name, []).append(frame)
-        if progress is not None:
-            progress(len(chunk))
-    return {name: pd.concat(frames, ignore_index=True) for name, frames in parts.items()}
+    for structure, positions in groups:
+        size = chunk_size if chunk_size is not None else default_chunk_size(structure)
+        for start in range(0, len(positions), size):
+            chunk = positions[start : start + size]
+            chunk_seeds = [seeds[i] for i in chunk]
+            stack = (
+                ParamStack.shared(structure, len(chunk))
+                if members is None
+                else ParamStack([members[i] for i in chunk])
+            )
+            cohort = _Cohort(stack, draw_cohort(structure, chunk_seeds))
+            for name, frame in cohort.run(wanted, chunk_seeds, chunk).items():
+                parts.setdefault(name, []).append(frame)
+            if progress is not None:
+                progress(len(chunk))
+    out = {name: pd.concat(frames, ignore_index=True) for name, frames in parts.items()}
+    if len(groups) > 1:  # rows in replicate order, as from one group
+        out = {
+            name: frame.sort_values("replicate", kind="stable", ignore_index=True)
+            for name, frame in out.items()
+        }
+    return out

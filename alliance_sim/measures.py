@@ -171,7 +171,7 @@ def therapist_view(latent: Array) -> Array:
 def answer_items(
     instrument: Instrument,
     perceived: Array,
-    bias: float,
+    bias: Number,
     leniency: Number,
     noise: Array,
 ) -> Array:

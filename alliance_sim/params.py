@@ -821,8 +821,15 @@ class Params(Mapping[str, ParamValue]):
         return (Params, (dict(self._values),))
 
     def replace(self, **changes: Any) -> Params:
-        """Return a validated copy with ``changes`` applied."""
-        return Params(self._values, **changes)
+        """Return a validated copy with ``changes`` applied (only the changes are checked)."""
+        values = dict(self._values)
+        for name, value in changes.items():
+            if name not in SCHEMA:
+                raise unknown_name_error(name)
+            values[name] = SCHEMA[name].validate(value)
+        copy = object.__new__(Params)
+        object.__setattr__(copy, "_values", values)
+        return copy
 
     def changed(self) -> dict[str, ParamValue]:
         """The values that differ from the schema's defaults."""

@@ -4,7 +4,9 @@ Every engine starts from the same draws, so a replicate starts from the same
 clinic whichever engine runs it: :func:`draw_population_numbers` takes the
 random numbers from the generator, :func:`build_population` turns them into
 attributes (for one clinic, or for a stack of replicate clinics at once, with
-the replicates on leading axes), and :func:`draw_population` does both. Draw
+the replicates on leading axes and, with a
+:class:`~alliance_sim.stacking.ParamStack`, each replicate's own parameter
+values), and :func:`draw_population` does both. Draw
 order (documented because it is part of the model's reproducibility contract):
 
 1. patients: standard normals (patients, 14), then uniforms (patients,);
@@ -27,6 +29,7 @@ import numpy.typing as npt
 from alliance_sim import rules
 from alliance_sim.params import Params
 from alliance_sim.rules.fit import TYPICAL_PATIENT_GOALS
+from alliance_sim.stacking import ParamStack
 
 __all__ = [
     "PATIENT_TRAITS",
@@ -163,8 +166,13 @@ class PopulationDraws:
     """The random permutation of the patients (``assignment = "random"``), else None."""
 
 
-def draw_population_numbers(params: Params, rng: np.random.Generator) -> PopulationDraws:
-    """Take the random numbers of one clinic's population from ``rng`` (the documented order)."""
+def draw_population_numbers(
+    params: Params | ParamStack, rng: np.random.Generator
+) -> PopulationDraws:
+    """Take the random numbers of one clinic's population from ``rng`` (the documented order).
+
+    Only the structure (numbers of patients and therapists, assignment) is read.
+    """
     n = int(params.n_patients)
     m = int(params.n_therapists)
     patient_normal = rng.standard_normal((n, 14))
@@ -185,9 +193,21 @@ def stack_population_draws(draws: list[PopulationDraws]) -> PopulationDraws:
     )
 
 
-def _trait(params: Params, name: str, z: Array, low: float = 0.0, high: float = 1.0) -> Array:
-    mean = float(params[f"{name}_mean"])
-    sd = float(params[f"{name}_sd"])
+def _value(params: Params | ParamStack, name: str, trailing: int = 1) -> float | Array:
+    """A parameter's value: a float, or a stack's per-replicate column.
+
+    The column broadcasts against arrays with ``trailing`` axes after the replicates.
+    """
+    if isinstance(params, ParamStack):
+        return params.column(name, trailing)
+    return float(params[name])
+
+
+def _trait(
+    params: Params | ParamStack, name: str, z: Array, low: float = 0.0, high: float = 1.0
+) -> Array:
+    mean = _value(params, f"{name}_mean")
+    sd = _value(params, f"{name}_sd")
     return np.clip(mean + sd * z, low, high)
 
 
@@ -196,26 +216,31 @@ def draw_population(params: Params, rng: np.random.Generator) -> Population:
     return build_population(params, draw_population_numbers(params, rng))
 
 
-def build_population(params: Params, draws: PopulationDraws) -> Population:
-    """The therapists and patients made from their random numbers (one clinic or a stack)."""
+def build_population(params: Params | ParamStack, draws: PopulationDraws) -> Population:
+    """The therapists and patients made from their random numbers (one clinic or a stack).
+
+    ``params`` is one :class:`Params` (for one clinic, or a stack of replicates
+    that all have it) or a :class:`~alliance_sim.stacking.ParamStack` with one
+    parameter set per replicate of the stacked ``draws``.
+    """
     # 1. patients
     z = draws.patient_normal
     patient = {name: _trait(params, name, z[..., i]) for i, name in enumerate(PATIENT_TRAITS)}
     pain = _trait(params, "pain", z[..., 5], 0.0, 100.0)
     disability = _trait(params, "disability", z[..., 6], 0.0, 100.0)
     function = np.clip(8.0 - 0.1 * disability + 1.0 * z[..., 7], 0.0, 10.0)
-    prefers_active = draws.patient_uniform < float(params.p_prefers_active)
+    prefers_active = draws.patient_uniform < _value(params, "p_prefers_active")
     centre = np.where(prefers_active, ACTIVE_INVOLVEMENT, PASSIVE_INVOLVEMENT)
-    involvement = np.clip(centre + float(params.involvement_sd) * z[..., 8], 0.0, 1.0)
-    patient_leniency = float(params.rater_leniency_sd) * z[..., 9]
-    logits = np.log(TYPICAL_PATIENT_GOALS) + float(params.goal_spread) * z[..., 10:14]
+    involvement = np.clip(centre + _value(params, "involvement_sd") * z[..., 8], 0.0, 1.0)
+    patient_leniency = _value(params, "rater_leniency_sd") * z[..., 9]
+    logits = np.log(TYPICAL_PATIENT_GOALS) + _value(params, "goal_spread", 2) * z[..., 10:14]
     weights = np.exp(logits - logits.max(axis=-1, keepdims=True))
     goals = weights / weights.sum(axis=-1, keepdims=True)
 
     # 2. therapists
     zt = draws.therapist_normal
     therapist = {name: _trait(params, name, zt[..., i]) for i, name in enumerate(THERAPIST_TRAITS)}
-    therapist_leniency = float(params.rater_leniency_sd) * zt[..., -1]
+    therapist_leniency = _value(params, "rater_leniency_sd") * zt[..., -1]
 
     # 3. assignment
     therapist_of = assign_patients(

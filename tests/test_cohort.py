@@ -1,4 +1,8 @@
-"""The cohort engine: identical to the agent engine, replicate by replicate, and cheap in bulk."""
+"""The cohort engine: identical to the agent engine, replicate by replicate, and cheap in bulk.
+
+A stack of replicates with different parameter values gives every run exactly its
+tables alone (bit for bit), whatever the stack, chunk or neighbours.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings
+from hypothesis import strategies as st
 from strategies import params, seeds
 
 from alliance_sim.cohort import TABLES, default_chunk_size, draw_cohort, run_cohort
@@ -16,6 +21,7 @@ from alliance_sim.params import Params, measurement_schedule
 from alliance_sim.population import build_population, draw_population, draw_population_numbers
 from alliance_sim.scenarios import builtin_scenarios, load_scenario
 from alliance_sim.simulation import replicate_seeds, run_replicates, simulate
+from alliance_sim.stacking import STRUCTURAL, ParamStack, structure_of
 
 ALL_TABLES = TABLES
 TOLERANCE = 1e-12
@@ -197,6 +203,112 @@ def test_run_replicates_gives_the_same_runs_on_both_engines():
     pd.testing.assert_frame_equal(
         cohort.clinic, agent.clinic, check_exact=False, rtol=0, atol=1e-12
     )
+
+
+# --- stacks of different parameter values ------------------------------------------------------
+
+
+def alone(members: list[Params], run_seeds: list[int]) -> dict[str, pd.DataFrame]:
+    """Each (parameter set, seed) run on its own, tables put together in replicate order."""
+    parts: dict[str, list[pd.DataFrame]] = {}
+    for r, (member, seed) in enumerate(zip(members, run_seeds, strict=True)):
+        for name, frame in run_cohort(member, [seed], ALL_TABLES).items():
+            parts.setdefault(name, []).append(frame.assign(replicate=np.int64(r)))
+    return {name: pd.concat(frames, ignore_index=True) for name, frames in parts.items()}
+
+
+def assert_identical(stacked: dict[str, pd.DataFrame], expected: dict[str, pd.DataFrame]) -> None:
+    assert list(stacked) == list(expected)
+    for name in expected:
+        pd.testing.assert_frame_equal(stacked[name], expected[name], check_exact=True, obj=name)
+
+
+def with_structure_of(first: Params, other: Params) -> Params:
+    """``other`` with the structural values of ``first`` (so that the two can share a stack)."""
+    return Params(other, **{name: first[name] for name in STRUCTURAL})
+
+
+def test_a_stack_of_different_parameter_values_gives_each_runs_tables_exactly():
+    base = Params(n_patients=25, n_sessions=5, n_therapists=3)
+    members = [
+        base,
+        base.replace(empathy_mean=0.1, power_sharing_mean=0.9, device="active"),
+        base.replace(learning_rate=0.4, experience_mean=0.1, caseload=60),
+        base.replace(p_dropout_typical=0.3, p_attend_typical=0.2, item_noise_sd=0.0),
+        base.replace(patient_rating_bias=-0.4, therapist_rating_bias=0.5, goal_spread=2.0),
+        base.replace(rupture_risk=1.0, rupture_size=0.5, alliance_rate=0.2),
+    ]
+    run_seeds = [3, 1, 4, 1, 5, 9]  # a seed may come back with other values
+    assert_identical(run_cohort(members, run_seeds, ALL_TABLES), alone(members, run_seeds))
+
+
+@settings(max_examples=max(30, settings().max_examples), deadline=None)
+@given(
+    first=params(),
+    others=st.lists(params(), min_size=1, max_size=4),
+    seed=seeds,
+    chunk_size=st.integers(1, 5),
+)
+def test_any_stack_of_valid_parameters_gives_each_runs_tables_exactly(
+    first, others, seed, chunk_size
+):
+    members = [first, *(with_structure_of(first, other) for other in others)]
+    run_seeds = [(seed + 7 * r) % 2**32 for r in range(len(members))]
+    stacked = run_cohort(members, run_seeds, ALL_TABLES, chunk_size=chunk_size)
+    assert_identical(stacked, alone(members, run_seeds))
+
+
+def test_a_stack_of_populations_with_their_own_values_is_the_populations_built_one_by_one():
+    base = Params(n_patients=12, n_therapists=3, assignment="match")
+    members = [base, base.replace(empathy_mean=0.2, goal_spread=0.0, p_prefers_active=0.9)]
+    run_seeds = [1, 2]
+    stacked = build_population(ParamStack(members), draw_cohort(base, run_seeds).population)
+    for r, (member, seed) in enumerate(zip(members, run_seeds, strict=True)):
+        one = draw_population(member, np.random.default_rng(seed))
+        for name, values in one.arrays().items():
+            np.testing.assert_array_equal(getattr(stacked, name)[r], values, err_msg=name)
+
+
+def test_runs_of_different_structure_run_in_their_own_stacks_and_keep_their_order():
+    members = [
+        Params(n_patients=10, n_sessions=3),
+        Params(n_patients=7, n_sessions=4, measurement_sessions="1,last"),
+        Params(n_patients=10, n_sessions=3, empathy_mean=0.2),
+        Params(n_patients=10, n_sessions=3, assignment="match"),
+    ]
+    run_seeds = [10, 11, 12, 13]
+    stacked = run_cohort(members, run_seeds, ALL_TABLES, chunk_size=2)
+    assert stacked["summary"]["replicate"].tolist() == [0, 1, 2, 3]
+    assert_identical(stacked, alone(members, run_seeds))
+
+
+def test_measurement_sessions_that_name_the_same_sessions_share_a_stack():
+    a = Params(n_sessions=12, measurement_sessions="2,last")
+    b = Params(n_sessions=12, measurement_sessions="2,12", empathy_mean=0.3)
+    assert structure_of(a) == structure_of(b)
+    assert len(ParamStack([a, b])) == 2
+
+
+def test_a_stack_refuses_members_of_different_structure_naming_the_parameter():
+    with pytest.raises(ParameterError, match=r"n_sessions = 4 \(replicate 1\) differs from 10"):
+        ParamStack([Params(), Params(n_sessions=4), Params()])
+
+
+def test_a_stack_gives_shared_structure_and_per_replicate_columns():
+    stack = ParamStack([Params(empathy_mean=0.2), Params(empathy_mean=0.8, device="active")])
+    assert stack.n_patients == Params().n_patients
+    np.testing.assert_array_equal(stack.empathy_mean, [[0.2], [0.8]])
+    assert stack.column("item_noise_sd", 2).shape == (2, 1, 1)
+    np.testing.assert_array_equal(stack.device == "active", [[False], [True]])
+
+
+def test_run_cohort_wants_one_params_or_one_per_seed():
+    with pytest.raises(ParameterError, match="2 parameter sets for 3 seeds"):
+        run_cohort([Params(n_patients=2), Params(n_patients=2)], [1, 2, 3])
+    with pytest.raises(ParameterError, match=r"params\[1\] = .* is not allowed: a Params"):
+        run_cohort([Params(n_patients=2), {"n_patients": 2}], [1, 2])
+    with pytest.raises(ParameterError, match="a Params, or a sequence of Params"):
+        run_cohort({"n_patients": 2}, [1])
 
 
 # --- the entry point's errors ---------------------------------------------------------------

@@ -35,8 +35,14 @@ def sigmoid(x: Number) -> Number:
     return 0.5 * (1.0 + math.tanh(0.5 * x))
 
 
-def logit(p: float) -> float:
-    """The inverse of :func:`sigmoid` for a scalar probability (0 → -inf, 1 → inf)."""
+def logit(p: Number) -> Number:
+    """The inverse of :func:`sigmoid` (0 → -inf, 1 → inf).
+
+    An array (e.g. one probability per replicate of a stack) is computed element
+    by element with the scalar formula, so each value is exactly the scalar's.
+    """
+    if isinstance(p, np.ndarray):
+        return np.array([logit(x) for x in p.ravel().tolist()], dtype=float).reshape(p.shape)
     if p <= 0.0:
         return -math.inf
     if p >= 1.0:

@@ -15,7 +15,7 @@ def expected_adherence(
     self_efficacy: Number,
     collaborative: Number,
     psychosocial_load: Number,
-    typical: float,
+    typical: Number,
 ) -> Number:
     """The share of the home programme a patient is expected to do this week.
 

@@ -122,7 +122,7 @@ def task_agreement_target(
     return clip01(0.4 * belief + 0.3 * goal_fit + 0.3 * (1.0 - misfit))
 
 
-def move_toward(current: Number, target: Number, rate: float, noise: Number) -> Number:
+def move_toward(current: Number, target: Number, rate: Number, noise: Number) -> Number:
     """One session's change of an alliance component: part way to the target, plus noise.
 
     ``clip(current + rate × (target − current) + noise)``.
@@ -134,7 +134,7 @@ def move_toward(current: Number, target: Number, rate: float, noise: Number) -> 
     return clip01(current + rate * (target - current) + noise)
 
 
-def rupture_probability(misfit: Number, empathy: Number, risk: float) -> Number:
+def rupture_probability(misfit: Number, empathy: Number, risk: Number) -> Number:
     """Chance of an alliance rupture this session.
 
     Ruptures happen on misfit; empathy lowers the chance:
@@ -146,7 +146,7 @@ def rupture_probability(misfit: Number, empathy: Number, risk: float) -> Number:
     return clip01(risk * misfit * (1.0 - 0.5 * empathy))
 
 
-def apply_rupture(component: Number, ruptured: Bool, size: float, empathy: Number) -> Number:
+def apply_rupture(component: Number, ruptured: Bool, size: Number, empathy: Number) -> Number:
     """A component after a possible rupture: it falls by ``size × (1 − 0.5 × empathy)``.
 
     An empathic therapist repairs part of the rupture within the session.

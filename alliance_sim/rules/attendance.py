@@ -32,7 +32,7 @@ def attendance_probability(
     progress_so_far: Number,
     psychosocial_load: Number,
     pain_mm: Number,
-    p_typical: float,
+    p_typical: Number,
 ) -> Number:
     """Chance that a patient still in care attends this session.
 
@@ -61,7 +61,7 @@ def dropout_probability(
     self_efficacy: Number,
     progress_so_far: Number,
     missed_last: Number,
-    p_typical: float,
+    p_typical: Number,
 ) -> Number:
     """Chance that a patient still in care drops out before this session.
 

@@ -8,7 +8,7 @@ from alliance_sim.rules.types import Number
 __all__ = ["learn"]
 
 
-def learn(experience: Number, feedback: Number, rate: float) -> Number:
+def learn(experience: Number, feedback: Number, rate: Number) -> Number:
     """Experience after a session: ``exp + rate × (1 − exp) × feedback``.
 
     ``feedback`` is the mean bond of the patients the therapist saw in the

@@ -29,10 +29,10 @@ GPE_NOISE = 1.0
 def pain_between_sessions(
     pain_after_mm: Number,
     relief_mm: Number,
-    retention: float,
+    retention: Number,
     adherence: Number,
-    exercise_effect: float,
-    natural_recovery: float,
+    exercise_effect: Number,
+    natural_recovery: Number,
     psychosocial_load: Number,
     noise_mm: Number,
 ) -> Number:
@@ -60,7 +60,7 @@ def psychosocial_load_update(
     biopsychosocial: Number,
     patient_as_person: Number,
     bond: Number,
-    bps_effect: float,
+    bps_effect: Number,
 ) -> Number:
     """Psychosocial load after an attended session.
 
@@ -82,8 +82,8 @@ def disability_update(
     adherence: Number,
     structural_share: Number,
     load_addressed: Number,
-    exercise_effect: float,
-    natural_recovery: float,
+    exercise_effect: Number,
+    natural_recovery: Number,
 ) -> Number:
     """Disability at the next session.
 
@@ -104,7 +104,7 @@ def function_update(
     adherence: Number,
     goal_agreement: Number,
     disability_drop: Number,
-    exercise_effect: float,
+    exercise_effect: Number,
 ) -> Number:
     """Patient-specific function (0–10) at the next session.
 

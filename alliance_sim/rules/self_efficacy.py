@@ -26,7 +26,7 @@ def update_self_efficacy(
     bond: Number,
     communication: Number,
     style: Number,
-    rate: float,
+    rate: Number,
 ) -> Number:
     """Self-efficacy after an attended session.
 

@@ -16,9 +16,9 @@ def immediate_relief(
     device_active: Bool,
     bond: Number,
     expectation: Number,
-    ritual_relief: float,
-    contextual_relief: float,
-    device_relief: float,
+    ritual_relief: Number,
+    contextual_relief: Number,
+    device_relief: Number,
     noise_mm: Number,
 ) -> Number:
     """Pain relieved within the session (mm; pain after = pain before − relief).
