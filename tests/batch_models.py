@@ -56,3 +56,39 @@ class DyingClinic:
         if self.bad_seed in seeds:
             os._exit(13)  # a hard crash: no exception, no cleanup
         return self.clinic(values, seeds)
+
+
+@dataclass(frozen=True)
+class PointByPoint:
+    """The clinic without ``run_points``: the runner calls it once per point."""
+
+    clinic: Clinic
+
+    def __call__(self, values: dict[str, Any], seeds: list[int]) -> Any:
+        return self.clinic(values, seeds)
+
+
+@dataclass(frozen=True)
+class StackOnlyClinic:
+    """The clinic that runs only through ``run_points``: a call per point raises."""
+
+    clinic: Clinic
+
+    def __call__(self, values: dict[str, Any], seeds: list[int]) -> Any:
+        raise RuntimeError("called point by point")
+
+    def run_points(self, points: list[tuple[dict[str, Any], list[int]]]) -> Any:
+        return self.clinic.run_points(points)
+
+
+@dataclass(frozen=True)
+class StackFailingClinic:
+    """The clinic whose ``run_points`` always raises: the runner must go point by point."""
+
+    clinic: Clinic
+
+    def __call__(self, values: dict[str, Any], seeds: list[int]) -> Any:
+        return self.clinic(values, seeds)
+
+    def run_points(self, points: list[tuple[dict[str, Any], list[int]]]) -> Any:
+        raise MemoryError("no room for a stack")

@@ -7,7 +7,13 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pandas as pd
 import pytest
-from batch_models import DyingClinic, RaisingClinic
+from batch_models import (
+    DyingClinic,
+    PointByPoint,
+    RaisingClinic,
+    StackFailingClinic,
+    StackOnlyClinic,
+)
 
 from alliance_sim.batch import Clinic, Experiment, open_backend, run_design, run_experiment
 from alliance_sim.params import Params
@@ -175,3 +181,101 @@ def test_per_session_clinic_means_are_kept_when_asked_for(experiment):
     assert len(sessions) == with_sessions.n_runs() * 4
     assert set(sessions["run_id"]) == set(result.runs["run_id"])
     assert {"session", "alliance", "adherence"} <= set(sessions.columns)
+
+
+# --- one run per point: the points of a task run as one stack -------------------------------
+
+LHS = {
+    "name": "lhs",
+    "parameters": {"n_patients": 15, "n_sessions": 3},
+    "design": {"method": "lhs", "n": 24},
+    "vary": {
+        "empathy_mean": {"low": 0.1, "high": 0.9},
+        "p_dropout_typical": {"low": 0.0, "high": 0.3},
+        "caseload": {"low": 10, "high": 60},
+    },
+    "replicates": 1,
+    "outputs": ["adherence", "dropout", "alliance"],
+    "seed": 8,
+}
+
+
+@pytest.fixture(scope="module")
+def lhs() -> Experiment:
+    return Experiment.from_mapping(LHS)
+
+
+@pytest.fixture(scope="module")
+def lhs_point_by_point(lhs) -> pd.DataFrame:
+    """Each point in its own model call (the model has no run_points)."""
+    model = PointByPoint(Clinic(lhs.base, lhs.outputs))
+    return run_experiment(lhs, model=model).runs
+
+
+def test_stacked_points_give_exactly_the_runs_of_points_run_one_by_one(lhs, lhs_point_by_point):
+    design = lhs.design()
+    runs = run_design(design, Clinic(lhs.base, lhs.outputs), lhs.outputs, task_seconds=10.0).runs
+    pd.testing.assert_frame_equal(comparable(runs), comparable(lhs_point_by_point))
+    assert (runs["status"] == "ok").all()
+
+
+@pytest.mark.parametrize(("executor", "workers"), [("processes", 1), ("processes", 2), ("dask", 2)])
+def test_every_executor_gives_the_stacked_run_table(lhs, lhs_point_by_point, executor, workers):
+    if executor == "dask":
+        pytest.importorskip("distributed")
+    runs = run_experiment(lhs, executor=executor, workers=workers).runs
+    pd.testing.assert_frame_equal(comparable(runs), comparable(lhs_point_by_point))
+
+
+def test_a_model_with_run_points_gets_every_point_through_it(lhs, lhs_point_by_point):
+    model = StackOnlyClinic(Clinic(lhs.base, lhs.outputs))
+    runs = run_design(lhs.design(), model, lhs.outputs).runs
+    pd.testing.assert_frame_equal(comparable(runs), comparable(lhs_point_by_point))
+
+
+def test_a_run_points_call_that_raises_is_retried_point_by_point(lhs, lhs_point_by_point):
+    model = StackFailingClinic(Clinic(lhs.base, lhs.outputs))
+    runs = run_design(lhs.design(), model, lhs.outputs, task_seconds=10.0).runs
+    pd.testing.assert_frame_equal(comparable(runs), comparable(lhs_point_by_point))
+
+
+def test_a_point_not_allowed_is_an_error_row_and_its_stack_mates_finish(lhs, lhs_point_by_point):
+    design = lhs.design()
+    design.loc[5, "empathy_mean"] = 1.7  # past the file checks, as in a hand-built design
+    model = StackOnlyClinic(Clinic(lhs.base, lhs.outputs))  # so the point is in a stack
+    runs = run_design(design, model, lhs.outputs, task_seconds=10.0).runs
+    assert runs.loc[runs["status"] != "ok", "run_id"].tolist() == [5]
+    assert runs.loc[5, "status"] == "error"
+    assert runs.loc[5, "error"].startswith("ParameterError: empathy_mean = 1.7 is out of range")
+    assert runs.loc[5, list(lhs.outputs)].isna().all()
+    ok = runs["status"] == "ok"
+    pd.testing.assert_frame_equal(comparable(runs[ok]), comparable(lhs_point_by_point[ok]))
+
+
+def test_run_points_gives_each_points_outputs_and_sessions_as_the_point_alone(lhs):
+    clinic = Clinic(lhs.base, lhs.outputs, sessions=True)
+    design = lhs.design().head(4)
+    points = [
+        ({"empathy_mean": v, "caseload": 20}, [int(s)])
+        for v, s in zip(design["empathy_mean"], design["seed"], strict=True)
+    ]
+    points.insert(2, ({"empathy_mean": -1.0}, [7, 8]))  # not allowed: two error runs
+    points.append(({"empathy_mean": 0.5}, [1, 2, 3]))  # a point with replicates
+    out = clinic.run_points(points)
+    summary, sessions = out["summary"], out["sessions"]
+    assert len(summary) == 4 + 2 + 3
+    assert summary["error"].tolist()[2:4] == [summary["error"].iloc[2]] * 2
+    assert summary["error"].iloc[2].startswith("ParameterError: empathy_mean = -1.0")
+    assert set(sessions["replicate"]) == set(range(9)) - {2, 3}
+    position = 0
+    for values, seeds in points:
+        rows = slice(position, position + len(seeds))
+        if values["empathy_mean"] >= 0:
+            one = clinic(values, seeds)
+            pd.testing.assert_frame_equal(
+                summary.iloc[rows][list(lhs.outputs)].reset_index(drop=True), one["summary"]
+            )
+            mine = sessions[sessions["replicate"].between(rows.start, rows.stop - 1)]
+            expected = one["sessions"].assign(replicate=one["sessions"]["replicate"] + position)
+            pd.testing.assert_frame_equal(mine.reset_index(drop=True), expected)
+        position += len(seeds)

@@ -4,15 +4,19 @@
 a :class:`~concurrent.futures.Executor` (through a
 :class:`~alliance_sim.batch.executors.Backend`):
 
-* **Batching.** The runs of one design point go to the model in one call (the
-  cohort engine stacks replicates), and a task holds several points: the first
-  tasks hold one point each; later tasks are sized from the measured time per
-  run to take about ``task_seconds`` (default 0.25 s; process pools cost ~70 µs
-  and Dask ~1.5 ms per task, so tasks of ≥ 50 ms keep overheads small). Task
-  boundaries never change results: each run depends only on its point and seed.
-* **Errors.** A model call that raises is retried run by run, so the runs that
-  raise become rows with ``status = "error"`` and the message, and the others
-  finish.
+* **Batching.** A task holds several design points: the first tasks hold one
+  point each; later tasks are sized from the measured time per run to take about
+  ``task_seconds`` (default 0.25 s; process pools cost ~70 µs and Dask ~1.5 ms
+  per task, so tasks of ≥ 50 ms keep overheads small). A model with
+  ``run_points`` (:class:`~alliance_sim.batch.models.Clinic`) gets all the points
+  of a task in one call — the cohort engine runs them as one stack, different
+  values and all; any other model gets one call per point (all its replicates).
+  Task boundaries never change results: each run depends only on its point and seed.
+* **Errors.** A row the model marks with an ``error`` (e.g. a point whose values
+  are not allowed) is recorded with ``status = "error"`` and the message. A
+  ``run_points`` call that raises is retried point by point, and a point's call
+  that raises is retried run by run, so the runs that raise become error rows and
+  the others finish.
 * **Worker death.** When a worker dies (a hard crash, out of memory), the pool is
   replaced and the tasks it held run again, one at a time; a task that kills its
   worker alone is split into single runs, and a run that kills its worker alone
@@ -43,7 +47,7 @@ import pyarrow as pa
 
 from alliance_sim.batch.design import DESIGN_COLUMNS
 from alliance_sim.batch.executors import Backend, as_backend
-from alliance_sim.batch.models import Model
+from alliance_sim.batch.models import ERROR_COLUMN, Model, Point
 from alliance_sim.batch.store import ResultStore, run_schema
 from alliance_sim.errors import AllianceSimError
 
@@ -100,15 +104,76 @@ def _normalise(out: Any, n: int) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]
     return frame.reset_index(drop=True), extra
 
 
+def _checked(out: Any, n: int, outputs: Sequence[str]) -> tuple[pd.DataFrame, dict]:
+    """A model's return value for ``n`` runs, normalised; raises if an output is missing."""
+    frame, extra = _normalise(out, n)
+    missing = [name for name in outputs if name not in frame.columns]
+    if missing:
+        raise AllianceSimError(f"the model returned no output {missing[0]!r}")
+    return frame, extra
+
+
+def _keep(
+    frame: pd.DataFrame,
+    extra: dict[str, pd.DataFrame],
+    run_ids: Sequence[int],
+    wall: float,
+    outputs: Sequence[str],
+    rows: list[dict[str, Any]],
+    extras: dict[str, list[pd.DataFrame]],
+) -> None:
+    """Turn a model's outputs for ``run_ids`` (in order) into run rows and extra tables."""
+    values = frame[list(outputs)].to_numpy(dtype=float, na_value=np.nan)
+    errors = (
+        frame[ERROR_COLUMN].to_numpy(dtype=object)
+        if ERROR_COLUMN in frame.columns
+        else [""] * len(run_ids)
+    )
+    for i, run_id in enumerate(run_ids):
+        error = errors[i] if isinstance(errors[i], str) else ""
+        row: dict[str, Any] = {
+            "run_id": run_id,
+            "status": "error" if error else "ok",
+            "error": error,
+            "wall_s": wall,
+        }
+        if not error:
+            row.update(zip(outputs, values[i].tolist(), strict=True))
+        rows.append(row)
+    for name, table in extra.items():
+        table = table.copy()
+        positions = table.pop("replicate").to_numpy()
+        table.insert(0, "run_id", np.asarray(run_ids, dtype=np.int64)[positions])
+        extras.setdefault(name, []).append(table)
+
+
+def _run_points(
+    run_points: Callable[[list[Point]], Any],
+    outputs: Sequence[str],
+    chunks: Sequence[_Chunk],
+    rows: list[dict[str, Any]],
+    extras: dict[str, list[pd.DataFrame]],
+) -> bool:
+    """Every chunk's runs in one ``run_points`` call; False (nothing kept) if it raises."""
+    start = time.perf_counter()
+    run_ids = [run_id for chunk in chunks for run_id in chunk.run_ids]
+    try:
+        out = run_points([(dict(chunk.values), list(chunk.seeds)) for chunk in chunks])
+        frame, extra = _checked(out, len(run_ids), outputs)
+    except Exception:
+        return False
+    wall = (time.perf_counter() - start) / len(run_ids)
+    _keep(frame, extra, run_ids, wall, outputs, rows, extras)
+    return True
+
+
 def _run_chunk(
     model: Model, outputs: Sequence[str], chunk: _Chunk, rows: list[dict[str, Any]], extras: dict
 ) -> None:
     start = time.perf_counter()
     try:
-        frame, extra = _normalise(model(dict(chunk.values), list(chunk.seeds)), len(chunk.seeds))
-        missing = [name for name in outputs if name not in frame.columns]
-        if missing:
-            raise AllianceSimError(f"the model returned no output {missing[0]!r}")
+        out = model(dict(chunk.values), list(chunk.seeds))
+        frame, extra = _checked(out, len(chunk.seeds), outputs)
     except Exception as error:
         if len(chunk.run_ids) > 1:  # find the runs that raise
             for i in range(len(chunk.run_ids)):
@@ -127,22 +192,20 @@ def _run_chunk(
         )
         return
     wall = (time.perf_counter() - start) / len(chunk.run_ids)
-    values = frame[list(outputs)].to_numpy(dtype=float, na_value=np.nan)
-    for i, run_id in enumerate(chunk.run_ids):
-        row: dict[str, Any] = {"run_id": run_id, "status": "ok", "error": "", "wall_s": wall}
-        row.update(zip(outputs, values[i].tolist(), strict=True))
-        rows.append(row)
-    for name, table in extra.items():
-        table = table.copy()
-        positions = table.pop("replicate").to_numpy()
-        table.insert(0, "run_id", np.asarray(chunk.run_ids, dtype=np.int64)[positions])
-        extras.setdefault(name, []).append(table)
+    _keep(frame, extra, chunk.run_ids, wall, outputs, rows, extras)
 
 
 def run_task(model: Model, outputs: Sequence[str], chunks: Sequence[_Chunk]) -> TaskResult:
-    """Run one task (in a worker): every chunk's runs; returns run rows and extra tables."""
+    """Run one task (in a worker): every chunk's runs; returns run rows and extra tables.
+
+    With the model's ``run_points``, all chunks in one call; if that raises (or
+    the model has none), one call per chunk.
+    """
     rows: list[dict[str, Any]] = []
     extras: dict[str, list[pd.DataFrame]] = {}
+    run_points = getattr(model, "run_points", None)
+    if callable(run_points) and _run_points(run_points, outputs, chunks, rows, extras):
+        return rows, extras
     for chunk in chunks:
         _run_chunk(model, outputs, chunk, rows, extras)
     return rows, extras
