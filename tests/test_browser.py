@@ -156,6 +156,27 @@ def test_clicking_a_patient_in_the_table_shows_their_trajectory(offline):
     page.get_by_text("Patients 11–20 of", exact=False).wait_for()
 
 
+def test_a_student_walks_a_lesson_predict_run_explain(offline):
+    from alliance_sim.lessons import builtin_lessons
+
+    lesson = next(iter(builtin_lessons().values()))
+    page = offline("/learn")
+    page.get_by_text(lesson.question.text).wait_for()
+    run = page.get_by_role("button", name="Run the clinics")
+    assert run.is_disabled()
+    assert "Bordin" not in page.inner_text("body")  # no explanation before the run
+    page.get_by_text(lesson.question.answer, exact=True).click()
+    run.click()
+    page.get_by_text("that is what the clinics show").wait_for()
+    page.get_by_text("What the run shows").wait_for()
+    body = page.inner_text("body")
+    assert "Bordin" in body and "Things to try" in body
+    picture = page.locator(".lesson img").first
+    picture.wait_for()
+    assert picture.evaluate("img => img.naturalWidth") > 600
+    screenshot(page, "learn")
+
+
 def test_compare_shows_both_clinics_and_their_differences(offline):
     page = offline("/compare")
     page.get_by_text("Differences B − A").wait_for()

@@ -15,6 +15,7 @@ from alliance_sim.ui.about import ABOUT_SECTIONS, About, readme_section
 from alliance_sim.ui.compare_page import Compare
 from alliance_sim.ui.controls import control_label
 from alliance_sim.ui.explore import Explore, patient_states
+from alliance_sim.ui.learn_page import Learn
 from alliance_sim.ui.patient_table import PER_PAGE, TABLE_COLUMNS, table_page
 from alliance_sim.ui.sweep_page import MAX_RUNS, Sweep, parameter_choice
 from alliance_sim.ui.trials_page import Trials, comparison_rows
@@ -324,7 +325,14 @@ def test_the_comparison_table_puts_each_published_value_beside_the_simulated_one
 def test_every_page_of_the_app_renders_without_error():
     from alliance_sim.ui.app import routes
 
-    assert [r.label for r in routes] == ["Explore", "Compare", "Sweep", "Trials", "About the model"]
+    assert [r.label for r in routes] == [
+        "Explore",
+        "Learn",
+        "Compare",
+        "Sweep",
+        "Trials",
+        "About the model",
+    ]
     for route in routes:
         _, rc = solara.render(route.component(), handle_error=False)
         assert not error_texts(rc), route.label
@@ -368,3 +376,103 @@ def test_a_replaced_clinic_and_the_last_one_are_closed_so_their_agents_can_be_fr
     rc.close()  # the browser session ends
     assert len(closed) == 2
     assert closed[1].session == 0
+
+
+def alert_texts(rc, kind: str) -> list[str]:
+    return [str(w.children[0]) for w in rc.find(v.Alert, type=kind).widgets if w.children]
+
+
+def markdown_text(rc) -> str:
+    """The text of every Markdown block on the page (their rendered templates)."""
+    templates = [getattr(w, "template", None) for w in rc.find(v.VuetifyTemplate).widgets]
+    return " ".join(t for t in templates if isinstance(t, str) and "solara-markdown" in t)
+
+
+def lesson_titles(rc) -> list[str]:
+    return [str(w.children[0]) for w in rc.find(v.Btn).widgets if w.class_ == "lesson-choice"]
+
+
+def test_the_learn_page_lists_the_lessons_in_teaching_order():
+    from alliance_sim.lessons import builtin_lessons
+
+    _, rc = solara.render(Learn(), handle_error=False)
+    titles = lesson_titles(rc)
+    expected = [f"{i}. {lesson.title}" for i, lesson in enumerate(builtin_lessons().values(), 1)]
+    assert titles == expected
+
+
+def test_a_lesson_runs_only_after_a_prediction_and_then_explains_itself():
+    from alliance_sim.lessons import builtin_lessons
+
+    lesson = next(iter(builtin_lessons().values()))
+    _, rc = solara.render(Learn(), handle_error=False)
+    run = rc.find(v.Btn, children=["Run the clinics"]).widget
+    assert run.disabled
+    assert "Bordin" not in markdown_text(rc)  # the explanation waits for the run
+    rc.find(v.RadioGroup).widget.v_model = lesson.question.answer
+    assert not run.disabled
+    run.click()
+    assert wait_for(lambda: alert_texts(rc, "success"))
+    assert "that is what the clinics show" in alert_texts(rc, "success")[0]
+    text = markdown_text(rc)
+    assert "What the run shows" in text and "Bordin" in text and "Things to try" in text
+    assert len(rc.find(ipywidgets.Image).widgets) == 1  # the lesson's picture
+    assert all(radio.disabled for radio in rc.find(v.Radio).widgets)  # the prediction stands
+
+
+def test_a_wrong_prediction_is_told_the_answer_and_try_again_starts_over():
+    from alliance_sim.lessons import builtin_lessons
+
+    lesson = next(iter(builtin_lessons().values()))
+    wrong = next(c for c in lesson.question.choices if c != lesson.question.answer)
+    _, rc = solara.render(Learn(), handle_error=False)
+    rc.find(v.RadioGroup).widget.v_model = wrong
+    rc.find(v.Btn, children=["Run the clinics"]).widget.click()
+    assert wait_for(lambda: alert_texts(rc, "warning"))
+    assert lesson.question.answer in alert_texts(rc, "warning")[0]
+    rc.find(v.Btn, children=["Try again"]).widget.click()
+    # the run's thread may still be finishing its last update: wait for the page to settle
+    assert wait_for(lambda: not alert_texts(rc, "warning"))
+    assert rc.find(v.RadioGroup).widget.v_model is None
+    assert not rc.find(ipywidgets.Image).widgets
+
+
+def test_choosing_another_lesson_shows_its_question_with_no_prediction():
+    from alliance_sim.lessons import builtin_lessons
+
+    second = list(builtin_lessons().values())[1]
+    _, rc = solara.render(Learn(), handle_error=False)
+    rc.find(v.RadioGroup).widget.v_model = rc.find(v.Radio).widgets[0].value
+    rc.find(v.Btn, children=[f"2. {second.title}"]).widget.click()
+    assert second.question.text in markdown_text(rc)
+    assert rc.find(v.RadioGroup).widget.v_model is None
+    assert [r.label for r in rc.find(v.Radio).widgets] == list(second.question.choices)
+
+
+def test_a_dropped_lesson_file_with_a_mistake_shows_the_error_and_keeps_the_lesson():
+    _, rc = solara.render(Learn(), handle_error=False)
+    before = markdown_text(rc)
+    drop_file(rc, "mine.toml", b'title = "Mine"\ncolour = 1\n')
+    assert wait_for(lambda: any("colour" in text for text in error_texts(rc)))
+    assert "mine.toml" in next(text for text in error_texts(rc) if "colour" in text)
+    assert markdown_text(rc) == before
+
+
+def test_a_dropped_lesson_file_becomes_a_lesson_on_the_page():
+    from importlib import resources
+
+    from alliance_sim.lessons import builtin_lessons
+
+    assert "paternalistic-vs-shared-power" in builtin_lessons()
+    source = resources.files("alliance_sim.lessons").joinpath(
+        "library", "01-paternalistic-vs-shared-power.toml"
+    )
+    text = (
+        source.read_text(encoding="utf-8")
+        .replace('name = "paternalistic-vs-shared-power"', 'name = "my-seminar"')
+        .replace('title = "Paternalistic vs shared power"', 'title = "My seminar"')
+    )
+    _, rc = solara.render(Learn(), handle_error=False)
+    drop_file(rc, "my-seminar.toml", text.encode("utf-8"))
+    assert wait_for(lambda: "My seminar" in markdown_text(rc))
+    assert lesson_titles(rc)[-1] == "7. My seminar"

@@ -7,6 +7,7 @@ import solara
 from alliance_sim.ui.about import About
 from alliance_sim.ui.compare_page import Compare
 from alliance_sim.ui.explore import Explore
+from alliance_sim.ui.learn_page import Learn
 from alliance_sim.ui.style import APP_CSS
 from alliance_sim.ui.sweep_page import Sweep
 from alliance_sim.ui.trials_page import Trials
@@ -45,6 +46,7 @@ def Layout(children: list[solara.Element] | None = None) -> solara.Element:
 
 routes = [
     solara.Route(path="/", component=Explore, label="Explore", layout=Layout),
+    solara.Route(path="learn", component=Learn, label="Learn"),
     solara.Route(path="compare", component=Compare, label="Compare"),
     solara.Route(path="sweep", component=Sweep, label="Sweep"),
     solara.Route(path="trials", component=Trials, label="Trials"),

@@ -1,0 +1,211 @@
+"""Learn: short lessons that ask students to predict, then run, then read why.
+
+Each lesson (:mod:`alliance_sim.lessons`) asks its question first; the run
+button waits for a prediction. The run happens in the background with a
+progress bar; then the page shows the picture, whether the prediction matched,
+what the run shows in words and numbers, and the explanation with its sources.
+An educator can drop their own lesson file on the page; a file with a mistake
+shows the message and the lesson that was there stays.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import reacton.ipyvuetify as rv
+import solara
+
+from alliance_sim.errors import AllianceSimError
+from alliance_sim.lessons import (
+    Lesson,
+    LessonRun,
+    builtin_lessons,
+    lesson_figure,
+    parse_lesson,
+    run_lesson,
+)
+
+__all__ = ["Learn", "LessonView", "prediction_feedback"]
+
+
+def prediction_feedback(lesson: Lesson, prediction: str) -> tuple[bool, str]:
+    """Whether ``prediction`` is the answer the run bears out, and what to tell the student."""
+    if prediction == lesson.question.answer:
+        return True, f"You predicted “{prediction}” — and that is what the clinics show."
+    return False, (
+        f"You predicted “{prediction}”, but the clinics show “{lesson.question.answer}”. "
+        "Look at the picture, then read why below."
+    )
+
+
+@solara.component
+def LessonView(lesson: Lesson) -> solara.Element:
+    """One lesson: introduction, question, run, and — after the run — the explanation."""
+    prediction, set_prediction = solara.use_state(None)
+    result, set_result = solara.use_state(None)
+    status, set_status = solara.use_state("idle")
+    message, set_message = solara.use_state(None)
+    progress, set_progress = solara.use_state(0)
+    run_number, set_run_number = solara.use_state(0)
+    total = len(lesson.arms) * lesson.replicates
+
+    def forget() -> None:  # another lesson: start again
+        set_prediction(None)
+        set_result(None)
+        set_message(None)
+        set_status("idle")
+
+    solara.use_effect(forget, [lesson])
+
+    def run(cancel: threading.Event) -> None:
+        if run_number == 0 or status != "running":  # only a press of the run button
+            return
+        done = [0]
+
+        def advance(k: int) -> None:
+            done[0] += k
+            set_progress(done[0])
+
+        try:
+            outcome = run_lesson(lesson, advance)
+            if not cancel.is_set():
+                set_result(outcome)
+        except AllianceSimError as error:
+            set_message(str(error))
+        except Exception as error:  # a failed run shows a message, never a traceback
+            set_message(f"the lesson's run failed: {type(error).__name__}: {error}")
+        finally:
+            set_status("done")
+
+    solara.use_thread(run, dependencies=[run_number, lesson], intrusive_cancel=False)
+
+    def start() -> None:
+        set_message(None)
+        set_result(None)
+        set_progress(0)
+        set_status("running")
+        set_run_number(run_number + 1)
+
+    ran: LessonRun | None = result if result is not None and result.lesson is lesson else None
+    with solara.Column(classes=["lesson"]) as view:
+        solara.Markdown(f"## {lesson.title}\n\n*About {lesson.minutes} minutes.* {lesson.summary}")
+        solara.Markdown(lesson.introduction)
+        with solara.Card("1. Predict", classes=["lesson-question"]):
+            solara.Markdown(f"**{lesson.question.text}**")
+            locked = ran is not None or status == "running"  # a prediction is made before
+            rv.RadioGroup(
+                v_model=prediction,
+                on_v_model=set_prediction,
+                class_="lesson-choices",
+                children=[
+                    rv.Radio(label=choice, value=choice, disabled=locked)
+                    for choice in lesson.question.choices
+                ],
+            )
+        with solara.Card("2. Run"):
+            with solara.Row():
+                solara.Button(
+                    "Run the clinics",
+                    on_click=start,
+                    color="primary",
+                    disabled=prediction is None or status == "running" or ran is not None,
+                )
+                if ran is not None:
+                    solara.Button("Try again", on_click=forget)
+                solara.Text(
+                    "Choose your prediction first."
+                    if prediction is None
+                    else f"{len(lesson.arms)} clinics × {lesson.replicates} replicates",
+                    style={"align-self": "center"},
+                )
+            if status == "running":
+                solara.ProgressLinear(value=100.0 * progress / total)
+                solara.Text(
+                    f"simulating: {progress} of {total} clinics", classes=["lesson-progress"]
+                )
+            if message:
+                solara.Error(message)
+            if ran is not None:
+                solara.FigureMatplotlib(lesson_figure(ran), dependencies=[ran], format="png")
+        if ran is not None and prediction is not None:
+            with solara.Card("3. Explain", classes=["lesson-explanation"]):
+                matched, feedback = prediction_feedback(lesson, prediction)
+                (solara.Success if matched else solara.Warning)(feedback)
+                missed = [check.text for check in ran.checks if not check.held]
+                shown = "\n".join(f"- {check.text}" for check in ran.checks if check.held)
+                if shown:
+                    solara.Markdown("**What the run shows**\n\n" + shown)
+                if missed:
+                    solara.Warning(
+                        "This run did not show everything the explanation describes: "
+                        + "; ".join(missed)
+                    )
+                solara.Markdown(lesson.explanation)
+                if lesson.sources:
+                    solara.Markdown(
+                        "**Sources**\n\n" + "\n".join(f"- {source}" for source in lesson.sources)
+                    )
+                if lesson.things_to_try:
+                    solara.Markdown(
+                        "**Things to try**\n\n"
+                        + "\n".join(f"- {idea}" for idea in lesson.things_to_try)
+                    )
+    return view
+
+
+@solara.component
+def Learn() -> solara.Element:
+    """The Learn page: the lessons in teaching order, and a place to drop your own."""
+    lessons = solara.use_memo(builtin_lessons, [])
+    own, set_own = solara.use_state(None)
+    chosen, set_chosen = solara.use_state(next(iter(lessons)))
+    error, set_error = solara.use_state(None)
+    everything: dict[str, Lesson] = {**lessons, **({own.name: own} if own else {})}
+    lesson = everything.get(chosen, next(iter(lessons.values())))
+
+    def upload(file: Any) -> None:
+        try:
+            text = file["data"].decode("utf-8")
+            new = parse_lesson(
+                text, source=file["name"], default_name=file["name"].rsplit(".", 1)[0]
+            )
+        except (AllianceSimError, UnicodeDecodeError) as problem:
+            if isinstance(problem, UnicodeDecodeError):
+                set_error(f"{file['name']}: not a text (UTF-8) file")
+            else:
+                set_error(str(problem))
+            return
+        set_error(None)
+        set_own(new)
+        set_chosen(new.name)
+
+    with solara.Columns([2, 5]) as page:
+        with solara.Column():
+            solara.Title("alliance-sim · Learn")
+            with solara.Card("Lessons"):
+                for number, (name, item) in enumerate(everything.items(), start=1):
+                    with solara.Column(gap="0px", style={"margin-bottom": "8px"}):
+                        solara.Button(
+                            f"{number}. {item.title}",
+                            on_click=lambda name=name: set_chosen(name),
+                            text=name != lesson.name,
+                            color="primary",
+                            classes=["lesson-choice"],
+                            style={"justify-content": "flex-start", "text-transform": "none"},
+                        )
+                        solara.Text(
+                            f"{item.summary} ({item.minutes} min)",
+                            style={"font-size": "0.85em", "color": "#555", "margin-left": "16px"},
+                        )
+            with solara.Card("Your own lesson"):
+                solara.FileDrop(
+                    label="Drop a lesson file (.toml) here — the README says how to write one",
+                    on_file=upload,
+                    lazy=False,
+                )
+                if error:
+                    solara.Error(error)
+        with solara.Column():
+            LessonView(lesson)
+    return page
