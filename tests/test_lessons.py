@@ -157,3 +157,71 @@ def test_an_unknown_trial_is_refused_with_the_built_in_trials():
 def test_an_unknown_lesson_name_lists_the_built_in_lessons():
     with pytest.raises(LessonError, match="paternalistic-vs-shared-power"):
         load_lesson("no-such-lesson")
+
+
+def run_cli(*argv: str) -> int:
+    from alliance_sim.cli import main
+
+    return main(list(argv))
+
+
+def test_the_lesson_command_lists_the_lessons_in_order(capsys):
+    assert run_cli("lesson") == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split()[1] for line in lines[: len(LESSONS)]] == list(LESSONS)
+
+
+def test_the_lesson_command_runs_a_lesson_and_says_what_it_shows(capsys, tmp_path: Path):
+    figure = tmp_path / "lesson.png"
+    assert run_cli("lesson", "empathy-and-the-bond", "--figure", str(figure), "--quiet") == 0
+    out = capsys.readouterr().out
+    assert "→ The bond" in out
+    assert out.count("\nok    ") == len(LESSONS["empathy-and-the-bond"].expect)
+    assert figure.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_the_lesson_command_exits_1_when_the_run_does_not_show_an_expectation(tmp_path, capsys):
+    wrong = MINIMAL.replace('higher = "b"\nlower = "a"', 'higher = "a"\nlower = "b"')
+    path = tmp_path / "wrong.toml"
+    path.write_text(wrong, encoding="utf-8")
+    assert run_cli("lesson", str(path), "--json") == 1
+    import json
+
+    result = json.loads(capsys.readouterr().out)
+    assert result["all_held"] is False and len(result["table"]) == 2
+
+
+def test_the_lesson_command_refuses_a_bad_file_naming_it_and_writes_no_figure(tmp_path, capsys):
+    path = tmp_path / "bad.toml"
+    path.write_text(MINIMAL.replace("replicates = 3", "replicates = 0"), encoding="utf-8")
+    figure = tmp_path / "never.png"
+    assert run_cli("lesson", str(path), "--figure", str(figure)) == 2
+    err = capsys.readouterr().err
+    assert f"{path}: replicates = 0 is not allowed" in err
+    assert not figure.exists()
+
+
+def readme() -> str:
+    return (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+
+
+def test_the_readme_lesson_example_is_valid_and_shows_what_it_claims(tmp_path, capsys):
+    import re
+
+    example = next(
+        block
+        for block in re.findall(r"```toml\n(.*?)```", readme(), flags=re.S)
+        if "[question]" in block
+    )
+    path = tmp_path / "fear-avoidance.toml"
+    path.write_text(example, encoding="utf-8")
+    assert run_cli("lesson", str(path), "--quiet") == 0
+    assert run_cli("lesson", str(path), "--quiet", "--seed", "7") == 0
+    capsys.readouterr()
+
+
+def test_the_readme_lists_every_metric_a_lesson_may_plot():
+    line = next(line for line in readme().splitlines() if line.startswith("- `metrics` —"))
+    import re
+
+    assert re.findall(r"`(\w+)`", line)[1:] == list(METRICS)

@@ -14,7 +14,7 @@ import sys
 from collections.abc import Sequence
 
 from alliance_sim import __version__
-from alliance_sim.cli import analyse, catalog, compare, run, sweep, trial, ui, validate
+from alliance_sim.cli import analyse, catalog, compare, lesson, run, sweep, trial, ui, validate
 from alliance_sim.cli._common import PROG, Parser, formatter
 from alliance_sim.errors import AllianceSimError
 
@@ -29,13 +29,14 @@ examples:
   alliance-sim trial fuentes-2014
   alliance-sim validate
   alliance-sim sweep experiments/style_by_empathy.toml
+  alliance-sim lesson
   alliance-sim ui
 
 Each subcommand has its own --help with more examples.
 """
 
 #: The modules whose ``register`` adds a subcommand, in the order ``--help`` lists them.
-COMMAND_MODULES = (run, compare, trial, validate, sweep, analyse, ui, catalog)
+COMMAND_MODULES = (run, compare, trial, validate, sweep, analyse, lesson, ui, catalog)
 
 
 def build_parser() -> argparse.ArgumentParser:
