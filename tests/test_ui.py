@@ -476,3 +476,69 @@ def test_a_dropped_lesson_file_becomes_a_lesson_on_the_page():
     drop_file(rc, "my-seminar.toml", text.encode("utf-8"))
     assert wait_for(lambda: "My seminar" in markdown_text(rc))
     assert lesson_titles(rc)[-1] == "7. My seminar"
+
+
+def background_probe(job_of):
+    """A page with one background run; its state is published as text."""
+    from alliance_sim.ui.background import use_background_run
+
+    @solara.component
+    def Probe():  # noqa: N802 (a component, named as one)
+        run = use_background_run("the probe failed")
+        with solara.Column() as column:
+            solara.Button("Go", on_click=lambda: run.start(job_of()))
+            solara.Button("Stop", on_click=run.cancel)
+            solara.Text(f"{run.status}|{run.progress}|{run.result}|{run.error}")
+        return column
+
+    _, rc = solara.render(Probe(), handle_error=False)
+    state = lambda: next(  # noqa: E731
+        c for w in rc.find(v.Html).widgets for c in w.children if isinstance(c, str) and "|" in c
+    )
+    return rc, state
+
+
+def test_a_background_run_reports_progress_and_its_result():
+    def job(progress, should_stop):
+        for k in range(1, 4):
+            progress(k, 3)
+        return "forty-two"
+
+    rc, state = background_probe(lambda: job)
+    assert state().startswith("idle|")
+    rc.find(v.Btn, children=["Go"]).widget.click()
+    assert wait_for(lambda: state() == "done|(3, 3)|forty-two|None")
+
+
+def test_a_cancelled_background_run_stops_and_keeps_what_it_returned():
+    started = []
+
+    def job(progress, should_stop):
+        started.append(True)
+        steps = 0
+        while not should_stop():
+            steps += 1
+            time.sleep(0.01)
+        return f"stopped after {steps}"
+
+    rc, state = background_probe(lambda: job)
+    rc.find(v.Btn, children=["Go"]).widget.click()
+    assert wait_for(lambda: bool(started))
+    assert state().startswith("running|")
+    rc.find(v.Btn, children=["Stop"]).widget.click()
+    assert wait_for(lambda: state().startswith("done|") and "stopped after" in state())
+
+
+def test_a_background_run_that_fails_shows_a_message_not_a_traceback():
+    from alliance_sim.errors import ParameterError
+
+    errors = iter([ParameterError("empathy_mean = 3 is out of range"), ZeroDivisionError("x")])
+
+    def job(progress, should_stop):
+        raise next(errors)
+
+    rc, state = background_probe(lambda: job)
+    rc.find(v.Btn, children=["Go"]).widget.click()
+    assert wait_for(lambda: state() == "done|(0, 0)|None|empathy_mean = 3 is out of range")
+    rc.find(v.Btn, children=["Go"]).widget.click()
+    assert wait_for(lambda: state() == "done|(0, 0)|None|the probe failed: ZeroDivisionError: x")

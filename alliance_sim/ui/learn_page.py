@@ -10,7 +10,6 @@ shows the message and the lesson that was there stays.
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 import reacton.ipyvuetify as rv
@@ -25,6 +24,7 @@ from alliance_sim.lessons import (
     parse_lesson,
     run_lesson,
 )
+from alliance_sim.ui.background import use_background_run
 
 __all__ = ["Learn", "LessonView", "prediction_feedback"]
 
@@ -43,50 +43,31 @@ def prediction_feedback(lesson: Lesson, prediction: str) -> tuple[bool, str]:
 def LessonView(lesson: Lesson) -> solara.Element:
     """One lesson: introduction, question, run, and — after the run — the explanation."""
     prediction, set_prediction = solara.use_state(None)
-    result, set_result = solara.use_state(None)
-    status, set_status = solara.use_state("idle")
-    message, set_message = solara.use_state(None)
-    progress, set_progress = solara.use_state(0)
-    run_number, set_run_number = solara.use_state(0)
+    background = use_background_run("the lesson's run failed")
     total = len(lesson.arms) * lesson.replicates
 
-    def forget() -> None:  # another lesson: start again
+    def forget() -> None:  # another lesson, or "Try again": start over
         set_prediction(None)
-        set_result(None)
-        set_message(None)
-        set_status("idle")
+        background.reset()
 
     solara.use_effect(forget, [lesson])
 
-    def run(cancel: threading.Event) -> None:
-        if run_number == 0 or status != "running":  # only a press of the run button
-            return
-        done = [0]
-
-        def advance(k: int) -> None:
-            done[0] += k
-            set_progress(done[0])
-
-        try:
-            outcome = run_lesson(lesson, advance)
-            if not cancel.is_set():
-                set_result(outcome)
-        except AllianceSimError as error:
-            set_message(str(error))
-        except Exception as error:  # a failed run shows a message, never a traceback
-            set_message(f"the lesson's run failed: {type(error).__name__}: {error}")
-        finally:
-            set_status("done")
-
-    solara.use_thread(run, dependencies=[run_number, lesson], intrusive_cancel=False)
-
     def start() -> None:
-        set_message(None)
-        set_result(None)
-        set_progress(0)
-        set_status("running")
-        set_run_number(run_number + 1)
+        def job(progress: Any, should_stop: Any) -> LessonRun:
+            done = [0]
 
+            def advance(k: int) -> None:
+                done[0] += k
+                progress(done[0], total)
+
+            return run_lesson(lesson, advance)
+
+        background.start(job)
+
+    result = background.result
+    status = background.status
+    message = background.error
+    progress = background.progress[0]
     ran: LessonRun | None = result if result is not None and result.lesson is lesson else None
     with solara.Column(classes=["lesson"]) as view:
         solara.Markdown(f"## {lesson.title}\n\n*About {lesson.minutes} minutes.* {lesson.summary}")

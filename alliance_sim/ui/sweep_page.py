@@ -13,7 +13,6 @@ Sizes are capped; the command line (``alliance-sim sweep``) is for big sweeps.
 from __future__ import annotations
 
 import io
-import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +24,7 @@ from alliance_sim.errors import AllianceSimError
 from alliance_sim.metrics import METRICS
 from alliance_sim.params import MAX_SEED, SCHEMA, Kind
 from alliance_sim.scenarios import builtin_scenarios
+from alliance_sim.ui.background import use_background_run
 from alliance_sim.ui.controls import control_label
 from alliance_sim.ui.style import CONTROL_CLASS
 
@@ -186,13 +186,8 @@ def FactorControls(
 def Sweep() -> solara.Element:
     """The Sweep page."""
     request, set_request = solara.use_state(SweepRequest())
-    started, set_started = solara.use_state(None)  # the request being (or last) run
-    run_number, set_run_number = solara.use_state(0)
-    progress, set_progress = solara.use_state((0, 0))
-    result, set_result = solara.use_state(None)
-    message, set_message = solara.use_state(None)
-    status, set_status = solara.use_state("idle")  # idle | running | done
-    cancel = solara.use_memo(threading.Event, [run_number])
+    message, set_message = solara.use_state(None)  # a mistake in the controls
+    background = use_background_run("the sweep failed")
 
     def update(**changes: Any) -> None:
         set_request(lambda old: SweepRequest(**{**old.__dict__, **changes}))
@@ -210,57 +205,40 @@ def Sweep() -> solara.Element:
     except AllianceSimError as error:
         experiment, problem = None, str(error)
 
-    def run_sweep(stop: threading.Event) -> None:
-        if run_number == 0 or started is None:
-            return
-        try:
-            _run(stop)
-        finally:
-            set_status("done")
-
-    def _run(stop: threading.Event) -> None:
-        assert started is not None
-        try:
-            plan = experiment_of(started)
-            outcome = run_experiment(
-                plan,
-                executor="serial",
-                progress=lambda done, total: set_progress((done, total)),
-                should_stop=lambda: stop.is_set() or cancel.is_set(),
-            )
-        except AllianceSimError as error:
-            set_message(("error", str(error)))
-            return
-        except Exception as error:  # a failed run shows a message, never a traceback
-            set_message(("error", f"the sweep failed: {type(error).__name__}: {error}"))
-            return
-        set_result((started, outcome.runs))
-        if not outcome.complete:
-            set_message(
-                (
-                    "warning",
-                    f"cancelled after {len(outcome.runs)} of "
-                    f"{plan.n_runs()} runs; the plot shows the finished ones",
-                )
-            )
-        elif outcome.n_errors:
-            set_message(("warning", f"{outcome.n_errors} runs failed; see the error column"))
-        else:
-            set_message(("success", f"finished: {len(outcome.runs)} runs"))
-
-    solara.use_thread(run_sweep, dependencies=[run_number], intrusive_cancel=False)
-    done, total = progress
-    running = status == "running"
-
     def start() -> None:
         if experiment is None:
             return
-        set_progress((0, experiment.n_runs()))
+        chosen, plan = request, experiment
+
+        def job(progress: Any, should_stop: Any) -> tuple[SweepRequest, Any]:
+            progress(0, plan.n_runs())
+            outcome = run_experiment(
+                plan, executor="serial", progress=progress, should_stop=should_stop
+            )
+            return chosen, outcome
+
         set_message(None)
-        set_result(None)
-        set_started(request)
-        set_status("running")
-        set_run_number(run_number + 1)
+        background.start(job)
+
+    done, total = background.progress
+    running = background.running
+    finished = background.result
+    if finished is not None:
+        plan_runs = experiment_of(finished[0]).n_runs()
+        outcome = finished[1]
+        if not outcome.complete:
+            note = (
+                "warning",
+                f"cancelled after {len(outcome.runs)} of {plan_runs} runs; "
+                "the plot shows the finished ones",
+            )
+        elif outcome.n_errors:
+            note = ("warning", f"{outcome.n_errors} runs failed; see the error column")
+        else:
+            note = ("success", f"finished: {len(outcome.runs)} runs")
+    shown = message or (("error", background.error) if background.error else None)
+    if shown is None and finished is not None:
+        shown = note
 
     scenarios = sorted(builtin_scenarios())
     with solara.Columns([2, 5]) as page:
@@ -325,7 +303,7 @@ def Sweep() -> solara.Element:
                     color="primary",
                     disabled=experiment is None or bool(running),
                 )
-                solara.Button("Cancel", on_click=cancel.set, disabled=not running)
+                solara.Button("Cancel", on_click=background.cancel, disabled=not running)
                 if experiment is not None:
                     solara.Text(
                         f"{experiment.n_points()} values × {experiment.replicates} replicates = "
@@ -338,13 +316,13 @@ def Sweep() -> solara.Element:
                 percent = 100.0 * done / total if total else 0.0
                 solara.ProgressLinear(value=percent, color="primary")
                 solara.Text(f"{done} of {total} runs", classes=["sweep-progress"])
-            if message:
-                kind, text = message
+            if shown:
+                kind, text = shown
                 {"error": solara.Error, "warning": solara.Warning, "success": solara.Success}[kind](
                     text
                 )
-            if result is not None:
-                SweepResults(result[0], result[1])
+            if finished is not None:
+                SweepResults(finished[0], finished[1].runs)
     return page
 
 

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 import solara
 
-from alliance_sim.errors import AllianceSimError
 from alliance_sim.params import MAX_SEED
 from alliance_sim.trials import TrialResult, builtin_protocols, run_trial, trial_figure
+from alliance_sim.ui.background import use_background_run
 from alliance_sim.ui.style import CONTROL_CLASS
 
 __all__ = ["MAX_PATIENTS", "TrialRequest", "Trials", "comparison_rows"]
@@ -69,12 +70,8 @@ def Trials() -> solara.Element:
     """The Trials page."""
     protocols = solara.use_memo(builtin_protocols, [])
     request, set_request = solara.use_state(TrialRequest())
-    run_number, set_run_number = solara.use_state(0)
-    started, set_started = solara.use_state(None)
-    progress, set_progress = solara.use_state((0, 0))
-    result, set_result = solara.use_state(None)
-    message, set_message = solara.use_state(None)
-    status, set_status = solara.use_state("idle")
+    message, set_message = solara.use_state(None)  # a mistake in the controls
+    background = use_background_run("the trial failed")
 
     protocol = protocols[request.protocol]
     n_per_arm = request.n_per_arm or protocol.n_per_arm
@@ -86,34 +83,24 @@ def Trials() -> solara.Element:
         else None
     )
 
-    def run(cancel: object) -> None:
-        if run_number == 0 or started is None:
-            return
-        try:
-            outcome = run_trial(
-                started.protocol,
-                n_per_arm=started.n_per_arm,
-                replicates=started.replicates,
-                seed=started.seed,
-                progress=lambda done, total: set_progress((done, total)),
-            )
-            set_result(outcome)
-        except AllianceSimError as error:
-            set_message(str(error))
-        except Exception as error:  # a failed run shows a message, never a traceback
-            set_message(f"the trial failed: {type(error).__name__}: {error}")
-        finally:
-            set_status("done")
-
-    solara.use_thread(run, dependencies=[run_number], intrusive_cancel=False)
-
     def start() -> None:
+        chosen = request
+
+        def job(progress: Any, should_stop: Any) -> TrialResult:
+            return run_trial(
+                protocols[chosen.protocol],
+                n_per_arm=chosen.n_per_arm,
+                replicates=chosen.replicates,
+                seed=chosen.seed,
+                progress=progress,
+            )
+
         set_message(None)
-        set_result(None)
-        set_progress((0, 0))
-        set_started(request)
-        set_status("running")
-        set_run_number(run_number + 1)
+        background.start(job)
+
+    status = background.status
+    progress = background.progress
+    result = background.result
 
     def update(**changes: object) -> None:
         set_request(lambda old: TrialRequest(**{**old.__dict__, **changes}))  # type: ignore[arg-type]
@@ -176,8 +163,9 @@ def Trials() -> solara.Element:
                 done, total = progress
                 solara.ProgressLinear(value=100.0 * done / total if total else True)
                 solara.Text(f"simulating: {done} of {total} arms", classes=["trial-progress"])
-            if message:
-                solara.Error(message)
+            for problem in (message, background.error):
+                if problem:
+                    solara.Error(problem)
             if result is not None:
                 with solara.Card(f"{result.protocol.title}: published and simulated"):
                     interval = (
