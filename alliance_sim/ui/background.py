@@ -35,8 +35,9 @@ class BackgroundRun:
     """What the last finished job returned (None while running, or after a failure)."""
     error: str | None
     """The message of the last job's failure."""
-    start: Callable[[Job], None]
-    """Start a job (the previous result and message are cleared)."""
+    start: Callable[..., None]
+    """``start(job, total=0)``: start a job, its progress at (0, total); the previous
+    result and message are cleared."""
     cancel: Callable[[], None]
     """Ask the running job to stop (it sees ``should_stop()`` turn true)."""
     reset: Callable[[], None]
@@ -88,10 +89,10 @@ def use_background_run(failure: str = "the run failed") -> BackgroundRun:
 
     solara.use_thread(work, dependencies=[run_number], intrusive_cancel=False)
 
-    def start(new_job: Job) -> None:
+    def start(new_job: Job, total: int = 0) -> None:
         set_result(None)
         set_error(None)
-        set_progress((0, 0))
+        set_progress((0, total))
         set_job(lambda _old: new_job)
         set_status("running")
         set_run_number(lambda n: n + 1)

@@ -62,7 +62,7 @@ def LessonView(lesson: Lesson) -> solara.Element:
 
             return run_lesson(lesson, advance)
 
-        background.start(job)
+        background.start(job, total)
 
     result = background.result
     status = background.status

@@ -211,14 +211,13 @@ def Sweep() -> solara.Element:
         chosen, plan = request, experiment
 
         def job(progress: Any, should_stop: Any) -> tuple[SweepRequest, Any]:
-            progress(0, plan.n_runs())
             outcome = run_experiment(
                 plan, executor="serial", progress=progress, should_stop=should_stop
             )
             return chosen, outcome
 
         set_message(None)
-        background.start(job)
+        background.start(job, plan.n_runs())
 
     done, total = background.progress
     running = background.running

@@ -96,7 +96,7 @@ def Trials() -> solara.Element:
             )
 
         set_message(None)
-        background.start(job)
+        background.start(job, len(protocol.arms) * request.replicates)
 
     status = background.status
     progress = background.progress
