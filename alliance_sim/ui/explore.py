@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from html import escape
 from typing import Any
 
 import pandas as pd
@@ -81,12 +82,22 @@ def clinic_now(clinic: pd.DataFrame) -> list[tuple[str, str]]:
 
 
 @solara.component
-def ClinicNow(clinic: pd.DataFrame) -> solara.Element:
-    """One line of numbers under the plots: where the clinic stands after this session."""
-    with solara.Row(classes=["clinic-now"], style={"flex-wrap": "wrap", "gap": "6px 18px"}) as row:
-        for label, value in clinic_now(clinic):
-            solara.Text(f"{label}: {value}", classes=["clinic-now-value"])
-    return row
+def ClinicNow(session: int, clinic: pd.DataFrame) -> solara.Element:
+    """The numbers under the plots: where the clinic stands after this session.
+
+    One piece of HTML, so that a step sends the browser one update for all of them
+    (eight separate texts were eight messages per step, per student).
+    """
+    values = "".join(
+        f'<span class="clinic-now-value">{escape(label)}: {escape(value)}</span>'
+        for label, value in clinic_now(clinic)
+    )
+    return solara.HTML(
+        unsafe_innerHTML=(
+            f'<div class="clinic-now-title">After session {session} (clinic means):</div>'
+            f'<div class="clinic-now">{values}</div>'
+        )
+    )
 
 
 @solara.component
@@ -178,8 +189,7 @@ def Clinic(
         # Drawn from session 0 (empty axes), so a step only updates the picture.
         solara.Image(plot.png(clinic))
         # The numbers' row is there from session 0 too: a step changes text, adds nothing.
-        solara.Text(f"After session {session} (clinic means):", style={"font-weight": "bold"})
-        ClinicNow(clinic)
+        ClinicNow(session, clinic)
         states = patient_states(model)
         with solara.Card("Patients (click one to see their trajectory)"):
             PatientTable(states, selected, set_selected)

@@ -16,4 +16,6 @@ APP_CSS = f"""
 .{CONTROL_CLASS} .v-input__slot > .v-slider {{ flex: 1 1 100%; margin: 30px 4px 0 4px; }}
 .{CONTROL_CLASS} .v-messages {{ min-height: 0; }}
 .{CONTROL_CLASS} .v-input__control > .v-messages {{ display: none; }}
+.clinic-now-title {{ font-weight: bold; }}
+.clinic-now {{ display: flex; flex-wrap: wrap; gap: 6px 18px; }}
 """
