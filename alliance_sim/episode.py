@@ -102,6 +102,19 @@ def baseline_of(population: Population) -> dict[str, Array]:
     }
 
 
+def _sum_over_sessions(values: np.ndarray) -> np.ndarray:
+    """Sum over the sessions axis (-2), adding session after session.
+
+    ``ndarray.sum`` picks its order of additions from the memory layout, which
+    differs between one clinic and a stack of clinics; a fixed order makes each
+    clinic's sum the same to the last bit however many clinics are stacked.
+    """
+    total = values[..., 0, :]
+    for session in range(1, values.shape[-2]):
+        total = total + values[..., session, :]
+    return np.asarray(total)
+
+
 def episode_outcomes(
     final: Mapping[str, Array],
     history: Mapping[str, np.ndarray],
@@ -139,7 +152,7 @@ def episode_outcomes(
     out["sessions_attended"] = sessions_attended
     out["attendance"] = sessions_attended / sessions_in_care
     out["missed_any"] = sessions_attended < sessions_in_care
-    adherence = np.where(in_care, history["adherence"], 0.0).sum(axis=-2) / sessions_in_care
+    adherence = _sum_over_sessions(np.where(in_care, history["adherence"], 0.0)) / sessions_in_care
     out["adherence"] = adherence
     out["fully_adherent"] = adherence >= FULL_ADHERENCE
     out["n_ruptures"] = np.asarray(history["ruptured"], dtype=bool).sum(axis=-2)

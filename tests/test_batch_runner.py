@@ -35,6 +35,11 @@ def comparable(runs: pd.DataFrame) -> pd.DataFrame:
     return runs.drop(columns=["wall_s"]).reset_index(drop=True)
 
 
+def assert_same_runs(runs: pd.DataFrame, expected: pd.DataFrame) -> None:
+    """The same run tables but for the wall times: every number to the last bit."""
+    pd.testing.assert_frame_equal(comparable(runs), comparable(expected), check_exact=True)
+
+
 @pytest.fixture(scope="module")
 def experiment() -> Experiment:
     return Experiment.from_mapping(SMALL)
@@ -82,19 +87,19 @@ def test_each_run_is_the_clinic_simulated_alone_with_its_seed(experiment, serial
 @pytest.mark.parametrize("workers", [1, 2])
 def test_a_process_pool_gives_the_serial_run_table(experiment, serial_runs, workers):
     runs = run_experiment(experiment, executor="processes", workers=workers).runs
-    pd.testing.assert_frame_equal(comparable(runs), comparable(serial_runs))
+    assert_same_runs(runs, serial_runs)
 
 
 def test_a_dask_local_cluster_gives_the_serial_run_table(experiment, serial_runs):
     pytest.importorskip("distributed")
     runs = run_experiment(experiment, executor="dask", workers=2).runs
-    pd.testing.assert_frame_equal(comparable(runs), comparable(serial_runs))
+    assert_same_runs(runs, serial_runs)
 
 
 def test_any_concurrent_futures_executor_gives_the_serial_run_table(experiment, serial_runs):
     with ThreadPoolExecutor(2) as pool:
         runs = run_experiment(experiment, executor=pool).runs
-    pd.testing.assert_frame_equal(comparable(runs), comparable(serial_runs))
+    assert_same_runs(runs, serial_runs)
 
 
 def test_task_size_does_not_change_results(experiment, serial_runs):
@@ -102,7 +107,7 @@ def test_task_size_does_not_change_results(experiment, serial_runs):
     model = Clinic(experiment.base, experiment.outputs)
     for seconds in (0.0, 10.0):
         runs = run_design(design, model, experiment.outputs, task_seconds=seconds).runs
-        pd.testing.assert_frame_equal(comparable(runs), comparable(serial_runs))
+        assert_same_runs(runs, serial_runs)
 
 
 def test_a_run_that_raises_is_an_error_row_and_the_others_finish(experiment, serial_runs):
@@ -118,7 +123,7 @@ def test_a_run_that_raises_is_an_error_row_and_the_others_finish(experiment, ser
     assert failed[list(experiment.outputs)].isna().all(axis=None)
     assert result.complete and result.n_errors == 1
     ok = runs["status"] == "ok"
-    pd.testing.assert_frame_equal(comparable(runs[ok]), comparable(serial_runs[ok]))
+    assert_same_runs(runs[ok], serial_runs[ok])
 
 
 def test_a_point_whose_values_are_not_allowed_is_recorded_with_the_parameter_error(experiment):
@@ -143,7 +148,7 @@ def test_a_worker_that_dies_marks_its_run_failed_and_the_sweep_finishes(experime
     assert failed["status"].iloc[0] == "failed"
     assert "worker died" in failed["error"].iloc[0]
     ok = runs["status"] == "ok"
-    pd.testing.assert_frame_equal(comparable(runs[ok]), comparable(serial_runs[ok]))
+    assert_same_runs(runs[ok], serial_runs[ok])
 
 
 def test_progress_reports_runs_done_out_of_the_total(experiment):
@@ -166,7 +171,7 @@ def test_a_stop_request_ends_the_sweep_between_tasks_and_keeps_finished_runs(
     assert not result.complete
     assert 8 <= len(result.runs) < 24
     expected = serial_runs[serial_runs["run_id"].isin(result.runs["run_id"])]
-    pd.testing.assert_frame_equal(comparable(result.runs), comparable(expected))
+    assert_same_runs(result.runs, expected)
 
 
 def test_a_stop_callable_works_too(experiment):
@@ -215,7 +220,7 @@ def lhs_point_by_point(lhs) -> pd.DataFrame:
 def test_stacked_points_give_exactly_the_runs_of_points_run_one_by_one(lhs, lhs_point_by_point):
     design = lhs.design()
     runs = run_design(design, Clinic(lhs.base, lhs.outputs), lhs.outputs, task_seconds=10.0).runs
-    pd.testing.assert_frame_equal(comparable(runs), comparable(lhs_point_by_point))
+    assert_same_runs(runs, lhs_point_by_point)
     assert (runs["status"] == "ok").all()
 
 
@@ -224,19 +229,19 @@ def test_every_executor_gives_the_stacked_run_table(lhs, lhs_point_by_point, exe
     if executor == "dask":
         pytest.importorskip("distributed")
     runs = run_experiment(lhs, executor=executor, workers=workers).runs
-    pd.testing.assert_frame_equal(comparable(runs), comparable(lhs_point_by_point))
+    assert_same_runs(runs, lhs_point_by_point)
 
 
 def test_a_model_with_run_points_gets_every_point_through_it(lhs, lhs_point_by_point):
     model = StackOnlyClinic(Clinic(lhs.base, lhs.outputs))
     runs = run_design(lhs.design(), model, lhs.outputs).runs
-    pd.testing.assert_frame_equal(comparable(runs), comparable(lhs_point_by_point))
+    assert_same_runs(runs, lhs_point_by_point)
 
 
 def test_a_run_points_call_that_raises_is_retried_point_by_point(lhs, lhs_point_by_point):
     model = StackFailingClinic(Clinic(lhs.base, lhs.outputs))
     runs = run_design(lhs.design(), model, lhs.outputs, task_seconds=10.0).runs
-    pd.testing.assert_frame_equal(comparable(runs), comparable(lhs_point_by_point))
+    assert_same_runs(runs, lhs_point_by_point)
 
 
 def test_a_point_not_allowed_is_an_error_row_and_its_stack_mates_finish(lhs, lhs_point_by_point):
@@ -249,7 +254,7 @@ def test_a_point_not_allowed_is_an_error_row_and_its_stack_mates_finish(lhs, lhs
     assert runs.loc[5, "error"].startswith("ParameterError: empathy_mean = 1.7 is out of range")
     assert runs.loc[5, list(lhs.outputs)].isna().all()
     ok = runs["status"] == "ok"
-    pd.testing.assert_frame_equal(comparable(runs[ok]), comparable(lhs_point_by_point[ok]))
+    assert_same_runs(runs[ok], lhs_point_by_point[ok])
 
 
 def test_run_points_gives_each_points_outputs_and_sessions_as_the_point_alone(lhs):
@@ -273,9 +278,11 @@ def test_run_points_gives_each_points_outputs_and_sessions_as_the_point_alone(lh
         if values["empathy_mean"] >= 0:
             one = clinic(values, seeds)
             pd.testing.assert_frame_equal(
-                summary.iloc[rows][list(lhs.outputs)].reset_index(drop=True), one["summary"]
+                summary.iloc[rows][list(lhs.outputs)].reset_index(drop=True),
+                one["summary"],
+                check_exact=True,
             )
             mine = sessions[sessions["replicate"].between(rows.start, rows.stop - 1)]
             expected = one["sessions"].assign(replicate=one["sessions"]["replicate"] + position)
-            pd.testing.assert_frame_equal(mine.reset_index(drop=True), expected)
+            pd.testing.assert_frame_equal(mine.reset_index(drop=True), expected, check_exact=True)
         position += len(seeds)
