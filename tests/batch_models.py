@@ -7,9 +7,14 @@ in, one row of outputs per seed out.
 from __future__ import annotations
 
 import math
+import multiprocessing
 import os
+import threading
+import time
 from dataclasses import dataclass
 from typing import Any
+
+import pandas as pd
 
 from alliance_sim.batch.models import Clinic
 
@@ -92,3 +97,46 @@ class StackFailingClinic:
 
     def run_points(self, points: list[tuple[dict[str, Any], list[int]]]) -> Any:
         raise MemoryError("no room for a stack")
+
+
+@dataclass(frozen=True)
+class UnsendableResultClinic:
+    """The clinic, except that the task holding seed ``bad_seed`` cannot send its result back.
+
+    Its runs finish in the worker, but the result holds an object that does not pickle,
+    so the task's future fails with an exception while its worker lives on.
+    """
+
+    clinic: Clinic
+    bad_seed: int
+
+    def __call__(self, values: dict[str, Any], seeds: list[int]) -> Any:
+        summary = self.clinic(values, seeds)
+        if self.bad_seed not in seeds:
+            return summary
+        note = pd.DataFrame({"replicate": [0], "lock": [threading.Lock()]})
+        return {"summary": summary, "note": note}
+
+
+RELEASE = threading.Event()
+"""Set it to let a waiting :class:`HangingClinic` call return (threads only)."""
+
+
+@dataclass(frozen=True)
+class HangingClinic:
+    """The clinic, except that the run with seed ``bad_seed`` never returns.
+
+    In a worker process it sleeps for an hour; in the test's own process (a thread
+    pool) it waits until :data:`RELEASE` is set.
+    """
+
+    clinic: Clinic
+    bad_seed: int
+
+    def __call__(self, values: dict[str, Any], seeds: list[int]) -> Any:
+        if self.bad_seed in seeds:
+            if multiprocessing.parent_process() is None:
+                RELEASE.wait()
+            else:
+                time.sleep(3600)
+        return self.clinic(values, seeds)

@@ -2,8 +2,9 @@
 
 Each backend wraps a :class:`concurrent.futures.Executor`, says how many runs it
 works on at once (``workers``) and, where it can, replaces a pool whose worker
-died (``restart``). The runner needs nothing else, so any ``Executor`` works too
-(:func:`as_backend`).
+died (``restart``) or kills a pool's workers when a task runs past the sweep's
+timeout (``kill``: process pools only). The runner needs nothing else, so any
+``Executor`` works too (:func:`as_backend`).
 
 * ``serial`` — :class:`SerialExecutor`: each task runs inside ``submit``.
 * ``processes`` — a :class:`~concurrent.futures.ProcessPoolExecutor` (the default;
@@ -92,6 +93,18 @@ class Backend:
         self.executor = self._factory()
         return True
 
+    def kill(self) -> bool:
+        """Kill the workers and replace the executor; False if this backend cannot.
+
+        Only a process pool that the backend can replace is killed (a task that never
+        returns dies with its worker; the other tasks in the pool are lost and must be
+        run again). A thread, a Dask worker or a serial call cannot be stopped.
+        """
+        if self._factory is None or not isinstance(self.executor, ProcessPoolExecutor):
+            return False
+        _kill_workers(self.executor)
+        return self.restart()
+
     def close(self, cancel: bool = False) -> None:
         """Shut the executor down (cancelling queued tasks when ``cancel``)."""
         _shutdown(self.executor, wait=not cancel, cancel=cancel)
@@ -103,6 +116,17 @@ class Backend:
 
     def __exit__(self, kind: Any, *_: Any) -> None:
         self.close(cancel=kind is not None)
+
+
+def _kill_workers(pool: ProcessPoolExecutor) -> None:
+    """Kill a process pool's worker processes (it then counts as broken)."""
+    kill = getattr(pool, "kill_workers", None)  # Python 3.14 and later
+    if callable(kill):
+        kill()
+        return
+    processes = getattr(pool, "_processes", None) or {}  # private before 3.14
+    for process in list(processes.values()):
+        process.kill()
 
 
 def as_backend(executor: Executor | Backend | None) -> Backend:

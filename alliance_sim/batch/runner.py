@@ -16,11 +16,23 @@ a :class:`~concurrent.futures.Executor` (through a
   are not allowed) is recorded with ``status = "error"`` and the message. A
   ``run_points`` call that raises is retried point by point, and a point's call
   that raises is retried run by run, so the runs that raise become error rows and
-  the others finish.
+  the others finish. A task that raises as a whole while its worker lives (e.g. its
+  result does not pickle) is retried run by run the same way; the pool is kept.
 * **Worker death.** When a worker dies (a hard crash, out of memory), the pool is
   replaced and the tasks it held run again, one at a time; a task that kills its
   worker alone is split into single runs, and a run that kills its worker alone
-  is recorded with ``status = "failed"``. The sweep never hangs.
+  is recorded with ``status = "failed"``. Before the first task the model is sent
+  to a worker once, so a model the workers cannot load (it does not pickle, or
+  they cannot import it) stops the sweep at once with a message instead of killing
+  one pool after another.
+* **Timeouts.** With ``task_timeout``, a task that runs longer is given up and its
+  runs are found out one at a time; the runs that time out alone are ``failed``.
+  A process pool's workers are killed to free them; other executors cannot stop
+  a running call (see :func:`run_design`).
+* **Never waiting forever.** A future that its executor cancels without saying so
+  (:func:`concurrent.futures.wait` never reports such a future) is looked for on
+  every pass and its task runs again; an executor that refuses tasks stops the
+  sweep with an error. Finished runs are kept in every case.
 * **Results.** Each finished task's rows are written to the results folder as a
   part file before the next progress report, so an interruption loses only
   unfinished runs; without a folder the rows are kept in memory.
@@ -37,7 +49,15 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
+from concurrent.futures import (
+    FIRST_COMPLETED,
+    BrokenExecutor,
+    Executor,
+    Future,
+    ProcessPoolExecutor,
+    ThreadPoolExecutor,
+    wait,
+)
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -46,7 +66,7 @@ import pandas as pd
 import pyarrow as pa
 
 from alliance_sim.batch.design import DESIGN_COLUMNS
-from alliance_sim.batch.executors import Backend, as_backend
+from alliance_sim.batch.executors import Backend, SerialExecutor, as_backend
 from alliance_sim.batch.models import ERROR_COLUMN, Model, Point
 from alliance_sim.batch.store import ResultStore, run_schema
 from alliance_sim.errors import AllianceSimError
@@ -88,8 +108,17 @@ class _Task:
     def n_runs(self) -> int:
         return sum(len(c.run_ids) for c in self.chunks)
 
+    def singles(self, isolated: bool) -> list[_Task]:
+        """One task per run."""
+        return [
+            _Task([_Chunk(c.point, c.values, c.run_ids[i : i + 1], c.seeds[i : i + 1])], isolated)
+            for c in self.chunks
+            for i in range(len(c.run_ids))
+        ]
+
 
 TaskResult = tuple[list[dict[str, Any]], dict[str, list[pd.DataFrame]]]
+"""What a task sends back: one row per run, and the extra tables' parts."""
 
 
 def _normalise(out: Any, n: int) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
@@ -113,16 +142,19 @@ def _checked(out: Any, n: int, outputs: Sequence[str]) -> tuple[pd.DataFrame, di
     return frame, extra
 
 
-def _keep(
+def _rows(
     frame: pd.DataFrame,
     extra: dict[str, pd.DataFrame],
     run_ids: Sequence[int],
     wall: float,
     outputs: Sequence[str],
-    rows: list[dict[str, Any]],
-    extras: dict[str, list[pd.DataFrame]],
-) -> None:
-    """Turn a model's outputs for ``run_ids`` (in order) into run rows and extra tables."""
+) -> TaskResult:
+    """A model's outputs for ``run_ids`` (in order) as run rows and extra tables.
+
+    Raises (e.g. for an output that is not a number) without keeping anything.
+    """
+    rows: list[dict[str, Any]] = []
+    extras: dict[str, list[pd.DataFrame]] = {}
     values = frame[list(outputs)].to_numpy(dtype=float, na_value=np.nan)
     errors = (
         frame[ERROR_COLUMN].to_numpy(dtype=object)
@@ -145,6 +177,13 @@ def _keep(
         positions = table.pop("replicate").to_numpy()
         table.insert(0, "run_id", np.asarray(run_ids, dtype=np.int64)[positions])
         extras.setdefault(name, []).append(table)
+    return rows, extras
+
+
+def _keep(result: TaskResult, rows: list[dict[str, Any]], extras: dict) -> None:
+    rows += result[0]
+    for name, tables in result[1].items():
+        extras.setdefault(name, []).extend(tables)
 
 
 def _run_points(
@@ -160,10 +199,11 @@ def _run_points(
     try:
         out = run_points([(dict(chunk.values), list(chunk.seeds)) for chunk in chunks])
         frame, extra = _checked(out, len(run_ids), outputs)
+        wall = (time.perf_counter() - start) / len(run_ids)
+        result = _rows(frame, extra, run_ids, wall, outputs)
     except Exception:
         return False
-    wall = (time.perf_counter() - start) / len(run_ids)
-    _keep(frame, extra, run_ids, wall, outputs, rows, extras)
+    _keep(result, rows, extras)
     return True
 
 
@@ -174,6 +214,8 @@ def _run_chunk(
     try:
         out = model(dict(chunk.values), list(chunk.seeds))
         frame, extra = _checked(out, len(chunk.seeds), outputs)
+        wall = (time.perf_counter() - start) / len(chunk.run_ids)
+        result = _rows(frame, extra, chunk.run_ids, wall, outputs)
     except Exception as error:
         if len(chunk.run_ids) > 1:  # find the runs that raise
             for i in range(len(chunk.run_ids)):
@@ -191,8 +233,7 @@ def _run_chunk(
             }
         )
         return
-    wall = (time.perf_counter() - start) / len(chunk.run_ids)
-    _keep(frame, extra, chunk.run_ids, wall, outputs, rows, extras)
+    _keep(result, rows, extras)
 
 
 def run_task(model: Model, outputs: Sequence[str], chunks: Sequence[_Chunk]) -> TaskResult:
@@ -223,6 +264,12 @@ class RunOutcome:
     """Runs finished by this call."""
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     """Extra tables (e.g. ``sessions``) of this call, when there is no folder."""
+
+
+def _worker_died(error: BaseException) -> bool:
+    """Whether a task's exception says that its worker died (not that the task raised)."""
+    # Dask gives up on a task whose workers keep dying with distributed's KilledWorker.
+    return isinstance(error, BrokenExecutor) or type(error).__name__ == "KilledWorker"
 
 
 def _should_stop(signal: StopSignal | None) -> bool:
@@ -301,6 +348,7 @@ class _Run:
         store: ResultStore | None,
         progress: Progress | None,
         task_seconds: float,
+        task_timeout: float | None = None,
     ) -> None:
         self.design = design.set_index("run_id", drop=False)
         self.model = model
@@ -319,6 +367,17 @@ class _Run:
         self.total = len(design)
         self.finished = 0
         self.n_new = 0
+        self.task_timeout = task_timeout
+        self.reports_running = isinstance(
+            backend.executor, ProcessPoolExecutor | ThreadPoolExecutor | SerialExecutor
+        )
+        self.in_flight: dict[Future[Any], _Task] = {}
+        self.submitted: dict[Future[Any], float] = {}
+        self.started: dict[Future[Any], float] = {}
+        self.suspects: deque[_Task] = deque()
+        """Tasks whose worker died: run one at a time, alone, to find the run that kills it."""
+        self.retry: deque[_Task] = deque()
+        """Tasks to run again as they are (they never ran, or their pool was killed)."""
 
     def task_size(self, remaining: int) -> int:
         if self.timed_runs == 0 or self.seconds <= 0:
@@ -384,83 +443,175 @@ class _Run:
         ]
         self.record(rows, {})
 
-    def submit(self, task: _Task) -> Future[Any] | None:
+    # --- submitting, waiting, collecting ---------------------------------------------------------
+    def submit(self, task: _Task) -> None:
+        """Hand ``task`` to the executor (replacing a broken pool once)."""
         task.generation = self.generation
         try:
-            return self.backend.executor.submit(run_task, self.model, self.outputs, task.chunks)
-        except Exception as error:  # a broken executor that cannot be replaced
-            if self.backend.restart():
+            try:
+                future = self.backend.executor.submit(
+                    run_task, self.model, self.outputs, task.chunks
+                )
+            except BrokenExecutor:  # a worker died between tasks: a new pool, once
+                if not self.backend.restart():
+                    raise
                 self.generation += 1
-                return self.submit(task)
-            self.fail(task, f"the executor cannot run tasks: {type(error).__name__}: {error}")
-            return None
+                task.generation = self.generation
+                future = self.backend.executor.submit(
+                    run_task, self.model, self.outputs, task.chunks
+                )
+        except Exception as error:
+            raise AllianceSimError(
+                f"the executor cannot run tasks ({type(error).__name__}: {error});"
+                " the finished runs are kept"
+            ) from error
+        self.in_flight[future] = task
+        self.submitted[future] = time.monotonic()
 
-    def lost(self, task: _Task, error: BaseException, suspects: deque[_Task]) -> None:
-        """A task whose worker died (or whose result never came back)."""
+    def fill(self, queue: _Pending, should_stop: StopSignal | None) -> None:
+        """Submit tasks up to the capacity; a suspect runs alone, with nothing else in flight."""
+        if self.suspects:
+            if not self.in_flight:
+                self.submit(self.suspects.popleft())
+            return
+        while (self.retry or queue) and len(self.in_flight) < 2 * self.backend.workers:
+            self.submit(self.retry.popleft() if self.retry else self.next_task(queue))
+            if _should_stop(should_stop):
+                return
+
+    def wait_for_some(self) -> None:
+        """Wait (at most a second) for tasks to finish and collect them; enforce the timeout."""
+        timeout = 1.0
+        if self.task_timeout is not None:
+            timeout = min(timeout, max(0.01, self.next_deadline() - time.monotonic()))
+        finished, _ = wait(list(self.in_flight), timeout=timeout, return_when=FIRST_COMPLETED)
+        # A future cancelled without its executor saying so (e.g. by a pool's shutdown with
+        # cancel_futures) is never reported by wait(): look for it, or it is waited on forever.
+        finished |= {future for future in self.in_flight if future.cancelled()}
+        for future in finished:
+            task = self.in_flight.pop(future)
+            self.forget(future)
+            self.collect(future, task)
+        if self.task_timeout is not None:
+            self.enforce_timeout()
+
+    def forget(self, future: Future[Any]) -> None:
+        self.submitted.pop(future, None)
+        self.started.pop(future, None)
+
+    def collect(self, future: Future[Any], task: _Task) -> None:
+        if future.cancelled():  # it never ran: run it again as it was
+            self.retry.append(task)
+            return
+        try:
+            rows, extras = future.result()
+        except Exception as error:
+            if _worker_died(error):
+                self.lost(task, error)
+            else:
+                self.raised(task, error)
+            return
+        self.record(rows, extras)
+
+    def lost(self, task: _Task, error: BaseException) -> None:
+        """A task whose worker died."""
         if task.generation == self.generation and self.backend.restart():
             self.generation += 1
         why = f"its worker died ({type(error).__name__}: {error or 'no message'})"
         if not task.isolated:
-            suspects.append(_Task(task.chunks, isolated=True))
+            self.suspects.append(_Task(task.chunks, isolated=True))
         elif task.n_runs > 1:
-            for chunk in task.chunks:
-                for i in range(len(chunk.run_ids)):
-                    single = _Chunk(
-                        chunk.point, chunk.values, chunk.run_ids[i : i + 1], chunk.seeds[i : i + 1]
-                    )
-                    suspects.append(_Task([single], isolated=True))
+            self.suspects.extend(task.singles(isolated=True))
         else:
             self.fail(task, why)
 
+    def raised(self, task: _Task, error: BaseException) -> None:
+        """A task that raised as a whole while its worker lived (e.g. its result would not pickle).
+
+        Its runs go again one by one, and a run that raises so is an error row. The
+        pool is sound, so it is kept, and so are the other tasks in it.
+        """
+        if task.n_runs > 1:
+            self.retry.extend(task.singles(isolated=False))
+            return
+        row = {
+            "run_id": task.chunks[0].run_ids[0],
+            "status": "error",
+            "error": f"{type(error).__name__}: {error}",
+            "wall_s": 0.0,
+        }
+        self.record([row], {})
+
+    # --- the task timeout --------------------------------------------------------------------------
+    def clock_start(self, future: Future[Any]) -> float:
+        """When a task's clock started (``inf``: not yet).
+
+        When it was seen running, or, for executors whose futures never say so
+        (Dask's), when it was submitted.
+        """
+        if future in self.started:
+            return self.started[future]
+        if future.running() or not self.reports_running:
+            self.started[future] = time.monotonic() if future.running() else self.submitted[future]
+            return self.started[future]
+        return math.inf  # waiting in the pool's queue: not started
+
+    def next_deadline(self) -> float:
+        assert self.task_timeout is not None
+        starts = [self.clock_start(future) for future in self.in_flight]
+        return min(starts, default=math.inf) + self.task_timeout
+
+    def enforce_timeout(self) -> None:
+        """Tasks running longer than ``task_timeout``: their runs fail (see :func:`run_design`)."""
+        assert self.task_timeout is not None
+        now = time.monotonic()
+        late = [
+            future
+            for future in self.in_flight
+            if not future.done() and now - self.clock_start(future) > self.task_timeout
+        ]
+        if not late:
+            return
+        why = f"timed out after {self.task_timeout:g} s"
+        tasks = [self.in_flight.pop(future) for future in late]
+        if self.backend.kill():  # the pool's workers are killed and the pool replaced
+            self.generation += 1
+            for future, task in self.in_flight.items():  # their work died with the pool
+                self.forget(future)
+                self.retry.append(task)
+            self.in_flight.clear()
+        else:  # a running call cannot be stopped: it keeps its worker busy until it returns
+            for future in late:
+                future.cancel()
+        for future in late:
+            self.forget(future)
+        for task in tasks:
+            if task.n_runs > 1:  # find the runs that time out, each alone
+                self.suspects.extend(task.singles(isolated=True))
+            else:
+                self.fail(task, why)
+
+    # --- the loop ------------------------------------------------------------------------------------
     def run(self, queue: _Pending, should_stop: StopSignal | None) -> bool:
-        in_flight: dict[Future[Any], _Task] = {}
-        suspects: deque[_Task] = deque()
-        capacity = 2 * self.backend.workers
         stopped = False
         try:
-            while queue or in_flight or suspects:
+            while queue or self.in_flight or self.suspects or self.retry:
                 if _should_stop(should_stop):
                     stopped = True
                     break
-                if suspects:  # isolate tasks whose worker died: one at a time
-                    if not in_flight:
-                        task = suspects.popleft()
-                        future = self.submit(task)
-                        if future is not None:
-                            in_flight[future] = task
-                else:
-                    while queue and len(in_flight) < capacity:
-                        task = self.next_task(queue)
-                        future = self.submit(task)
-                        if future is not None:
-                            in_flight[future] = task
-                        if _should_stop(should_stop):
-                            break
-                if not in_flight:
-                    continue
-                finished, _ = wait(list(in_flight), timeout=1.0, return_when=FIRST_COMPLETED)
-                for future in finished:
-                    self.collect(future, in_flight.pop(future), suspects)
-            if stopped:
-                for future in list(in_flight):
-                    if future.cancel():
-                        del in_flight[future]
-                for future in list(in_flight):
-                    wait([future])
-                    self.collect(future, in_flight.pop(future), suspects)
+                self.fill(queue, should_stop)
+                if self.in_flight:
+                    self.wait_for_some()
+            if stopped:  # queued tasks are dropped, running ones finish and are kept
+                for future in [f for f in self.in_flight if f.cancel()]:
+                    del self.in_flight[future]
+                while self.in_flight:
+                    self.wait_for_some()
         except BaseException:
-            for future in in_flight:
+            for future in self.in_flight:
                 future.cancel()
             raise
-        return not stopped and not queue and not suspects
-
-    def collect(self, future: Future[Any], task: _Task, suspects: deque[_Task]) -> None:
-        try:
-            rows, extras = future.result()
-        except Exception as error:
-            self.lost(task, error, suspects)
-            return
-        self.record(rows, extras)
+        return not stopped and not queue and not self.suspects and not self.retry
 
     def table(self) -> pd.DataFrame:
         if self.store is not None:
@@ -469,6 +620,28 @@ class _Run:
             return self.schema.empty_table().to_pandas()
         table = pa.concat_tables(self.collected).sort_by("run_id")
         return table.to_pandas()
+
+
+def _check_workers_can_run(
+    backend: Backend, model: Model, outputs: Sequence[str], timeout: float | None
+) -> None:
+    """Send the model to a worker once, with no runs: fail fast if it cannot get there.
+
+    A model that does not pickle, or that the workers cannot import (defined in a
+    notebook, in ``python -c``, or in a script run under another tool such as
+    ``python -m cProfile``), would otherwise fail every task, one pool restart at a time.
+    """
+    if isinstance(backend.executor, SerialExecutor):
+        return
+    try:
+        backend.executor.submit(run_task, model, list(outputs), []).result(timeout)
+    except Exception as error:
+        died = " (a worker died receiving it)" if _worker_died(error) else ""
+        raise AllianceSimError(
+            f"the workers cannot run the model{died}: {type(error).__name__}: {error}. A model"
+            " must pickle and the workers must import it: define it in a module (a file they"
+            " can import), not in a notebook, `python -c` or a script run by another tool"
+        ) from error
 
 
 def run_design(
@@ -481,6 +654,7 @@ def run_design(
     progress: Progress | None = None,
     should_stop: StopSignal | None = None,
     task_seconds: float = TASK_SECONDS,
+    task_timeout: float | None = None,
 ) -> RunOutcome:
     """Run the design's runs that ``store`` does not hold yet; return the run table.
 
@@ -498,19 +672,48 @@ def run_design(
         should_stop: checked between tasks; when it says stop, running tasks
             finish and the call returns with ``complete = False``.
         task_seconds: the work per task to aim at.
+        task_timeout: seconds a task may run (``None``: no limit). A task that runs
+            longer is given up: on a process pool that this call can replace (the
+            default ``processes`` backend) its workers are killed and the pool
+            replaced, the other tasks in the pool run again, and the late task's
+            runs run again one at a time, so that only the runs that time out alone
+            are recorded as ``failed`` ("timed out after … s"). A thread, a Dask
+            worker or a plain executor cannot be stopped: the runs are recorded all
+            the same, but the call goes on in its worker until it returns (and keeps
+            that worker busy). The serial executor runs a task inside ``submit``, so
+            a timeout cannot apply. The clock starts when the executor reports the
+            task running (a process pool does so when the task enters its queue,
+            where it may wait behind one task); Dask's futures never do, so there it
+            starts at submission.
 
     Returns:
         The run table (one row per run: the design columns, the outputs, ``status``,
         ``error`` and ``wall_s``; sorted by ``run_id``) and whether the design is complete.
+
+    Raises:
+        AllianceSimError: for a design without its columns, a bad ``task_timeout``,
+            workers that cannot run the model at all (it does not pickle, or the
+            workers cannot import it), or an executor that refuses tasks; the runs
+            finished before are kept.
     """
     missing = [c for c in DESIGN_COLUMNS if c not in design.columns]
     if missing:
         raise AllianceSimError(f"the design has no {missing[0]!r} column")
+    if task_timeout is not None and (
+        isinstance(task_timeout, bool)
+        or not isinstance(task_timeout, int | float)
+        or not task_timeout > 0
+    ):
+        raise AllianceSimError(
+            f"task_timeout = {task_timeout!r} is not allowed: a number of seconds > 0, or None"
+        )
     factors = [c for c in design.columns if c not in DESIGN_COLUMNS]
     backend = as_backend(executor)
     done = store.done_run_ids() if store is not None else set()
     todo = design[~design["run_id"].isin(list(done))].sort_values("run_id", kind="stable")
-    state = _Run(design, model, outputs, backend, store, progress, task_seconds)
+    if len(todo):
+        _check_workers_can_run(backend, model, outputs, task_timeout)
+    state = _Run(design, model, outputs, backend, store, progress, task_seconds, task_timeout)
     state.finished = len(design) - len(todo)
     if progress is not None:
         progress(state.finished, state.total)

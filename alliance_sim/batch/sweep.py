@@ -110,6 +110,7 @@ def run_experiment(
     should_stop: StopSignal | None = None,
     model: Model | None = None,
     compact: bool = True,
+    task_timeout: float | None = None,
 ) -> SweepResult:
     """Run ``experiment`` (or resume it in ``results``) and return its run table.
 
@@ -132,6 +133,9 @@ def run_experiment(
             :mod:`alliance_sim.batch.models`); default
             ``Clinic(experiment.base, experiment.outputs, experiment.sessions)``.
         compact: merge the folder's part files into one when the sweep completes.
+        task_timeout: seconds a task may run before its runs are given up and
+            recorded as ``failed`` (``None``: no limit; see
+            :func:`~alliance_sim.batch.runner.run_design` for what each executor can do).
 
     Raises:
         AllianceSimError: for a folder holding another experiment, or an executor
@@ -180,6 +184,7 @@ def run_experiment(
             store=store,
             progress=progress,
             should_stop=should_stop,
+            task_timeout=task_timeout,
         )
         interrupted = False
     finally:
