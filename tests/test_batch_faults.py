@@ -11,6 +11,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -218,6 +219,23 @@ def test_a_thread_past_the_timeout_cannot_be_stopped_but_its_runs_are_recorded(
     assert runs.loc[3, "error"] == "timed out after 1 s"
     ok = runs["status"] == "ok"
     assert_same_runs(runs[ok], serial_runs[ok])
+
+
+def test_when_every_thread_is_stuck_past_the_timeout_the_sweep_stops_with_an_error(experiment):
+    design = experiment.design()
+    model = HangingClinic(Clinic(experiment.base, experiment.outputs), int(design.loc[3, "seed"]))
+    RELEASE.clear()
+    safety = threading.Timer(SUBPROCESS_TIMEOUT_S, RELEASE.set)  # a regression fails, not hangs
+    safety.start()
+    pool = ThreadPoolExecutor(1)
+    try:
+        with pytest.raises(AllianceSimError, match=r"every worker \(1\) is busy with a task"):
+            run_design(design, model, experiment.outputs, executor=pool, task_timeout=1.0)
+        assert RELEASE.is_set() is False
+    finally:
+        RELEASE.set()
+        safety.cancel()
+        pool.shutdown()
 
 
 class CancellingExecutor(ThreadPoolExecutor):

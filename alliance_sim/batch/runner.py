@@ -374,10 +374,13 @@ class _Run:
         self.in_flight: dict[Future[Any], _Task] = {}
         self.submitted: dict[Future[Any], float] = {}
         self.started: dict[Future[Any], float] = {}
+        self.stuck: set[Future[Any]] = set()
+        """Calls given up after the timeout that could not be stopped (they hold a worker)."""
         self.suspects: deque[_Task] = deque()
         """Tasks whose worker died: run one at a time, alone, to find the run that kills it."""
         self.retry: deque[_Task] = deque()
-        """Tasks to run again as they are (they never ran, or their pool was killed)."""
+        """Tasks to run again as they are: they never ran, their pool was killed under them,
+        or they are the single runs of a task that raised as a whole."""
 
     def task_size(self, remaining: int) -> int:
         if self.timed_runs == 0 or self.seconds <= 0:
@@ -583,6 +586,14 @@ class _Run:
         else:  # a running call cannot be stopped: it keeps its worker busy until it returns
             for future in late:
                 future.cancel()
+            self.stuck = {future for future in self.stuck | set(late) if not future.done()}
+            if len(self.stuck) >= self.backend.workers:
+                for task in tasks:
+                    self.fail(task, why)
+                raise AllianceSimError(
+                    f"every worker ({self.backend.workers}) is busy with a task that {why}"
+                    " and cannot be stopped on this executor; the finished runs are kept"
+                )
         for future in late:
             self.forget(future)
         for task in tasks:
@@ -680,7 +691,8 @@ def run_design(
             are recorded as ``failed`` ("timed out after … s"). A thread, a Dask
             worker or a plain executor cannot be stopped: the runs are recorded all
             the same, but the call goes on in its worker until it returns (and keeps
-            that worker busy). The serial executor runs a task inside ``submit``, so
+            that worker busy; when every worker is busy so, the sweep stops with an
+            error rather than wait). The serial executor runs a task inside ``submit``, so
             a timeout cannot apply. The clock starts when the executor reports the
             task running (a process pool does so when the task enters its queue,
             where it may wait behind one task); Dask's futures never do, so there it
