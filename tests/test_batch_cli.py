@@ -289,3 +289,30 @@ def test_ctrl_c_stops_the_sweep_with_a_message_saying_how_to_resume(capsys, tmp_
     code = main(["sweep", str(spec), "--results", str(folder), "--executor", "serial", "--quiet"])
     assert code == 0 and "resuming" in capsys.readouterr().out
     assert pd.read_parquet(folder / "runs")["run_id"].tolist() == list(range(240))
+
+
+def test_a_task_timeout_reaches_the_sweep_and_a_quick_sweep_is_unaffected(
+    capsys, tmp_path, monkeypatch
+):
+    import alliance_sim.batch.sweep as sweep_module
+
+    seen = []
+    real = sweep_module.run_experiment
+
+    def spy(*args, **kwargs):
+        seen.append(kwargs.get("task_timeout"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(sweep_module, "run_experiment", spy)
+    code, out, _ = sweep(capsys, tmp_path, GRID_SPEC, "--task-timeout", "30")
+    assert code == 0 and "finished 24 runs" in out
+    assert seen == [30.0]
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "soon", "inf", "nan"])
+def test_a_task_timeout_that_is_not_a_positive_number_exits_2(capsys, tmp_path, value):
+    with pytest.raises(SystemExit) as stopped:
+        sweep(capsys, tmp_path, GRID_SPEC, f"--task-timeout={value}")
+    code = stopped.value.code
+    assert code == 2
+    assert "--task-timeout" in capsys.readouterr().err

@@ -33,6 +33,12 @@ again resumes (only the missing runs run). Query the runs with
 pandas.read_parquet("RESULTS_DIR/runs") or DuckDB; --csv exports them too.
 Sobol and Morris sweeps are analysed at the end (see `alliance-sim analyse`).
 A run that raises is kept as a row with status "error" and its message.
+
+--task-timeout S guards against a model that hangs: on the process pool a task
+running longer than S seconds has its workers replaced, its runs are tried one
+at a time, and a run that still takes too long is kept as a "failed" row. Dask
+and thread workers cannot be stopped: their late runs are recorded as failed
+and the sweep goes on without them. It does not apply to --executor serial.
 """
 
 
@@ -73,8 +79,27 @@ def register(sub: Any) -> None:
         action="store_true",
         help="do not analyse a Sobol or Morris sweep at the end",
     )
+    parser.add_argument(
+        "--task-timeout",
+        metavar="SECONDS",
+        type=_seconds,
+        default=None,
+        help="give up a task (a batch of runs) that runs longer than this; see below",
+    )
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     parser.set_defaults(handler=cmd_sweep)
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--task-timeout {text!r} is not a number") from None
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(
+            f"--task-timeout {text}: allowed is a number of seconds greater than 0"
+        )
+    return value
 
 
 def _workers(text: str) -> int:
@@ -126,7 +151,13 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             def progress(done: int, total: int) -> None:
                 bar.update(done - bar.n)
 
-            result = run_experiment(experiment, results=folder, executor=backend, progress=progress)
+            result = run_experiment(
+                experiment,
+                results=folder,
+                executor=backend,
+                progress=progress,
+                task_timeout=args.task_timeout,
+            )
     except KeyboardInterrupt:
         done = len(ResultStore.open(folder).done_run_ids()) if ResultStore.exists(folder) else 0
         print(
