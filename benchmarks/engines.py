@@ -19,7 +19,8 @@ and 5 therapists, 12 sessions, questionnaires at sessions 2 and 12):
   replicates (``--memory-replicates``), each in a fresh Python process:
   the peak of the allocations traced by :mod:`tracemalloc` during the run
   (numpy reports its buffers to tracemalloc), and, for transparency, the
-  process's peak RSS (imports included; ``VmHWM`` on Linux, see :func:`peak_rss_kb`).
+  process's peak RSS (imports included; ``VmHWM`` on Linux, see
+  :func:`_measure.peak_rss_mb`).
 
 Speeds are in patient-sessions per second (patients × sessions × runs), so an
 engine timed on 10 runs compares with one timed on 1,000. Each engine is warmed
@@ -50,9 +51,7 @@ import inspect
 import json
 import os
 import platform
-import resource
 import statistics
-import subprocess
 import sys
 import time
 import tracemalloc
@@ -61,6 +60,7 @@ from typing import Any
 
 import mesa
 import numpy as np
+from _measure import MB, peak_rss_mb, run_in_fresh_process
 
 import alliance_sim
 from alliance_sim import Params
@@ -71,9 +71,6 @@ from alliance_sim.simulation import replicate_seeds, run_clinic
 
 N_SESSIONS = 12
 """Sessions per episode of care in every benchmark run."""
-
-MB = 2**20
-"""Bytes per megabyte (MiB)."""
 
 TARGET_COHORT_VS_AGENT = 100.0
 TARGET_COHORT_VS_RNG_FLOOR = 3.0
@@ -181,25 +178,6 @@ def time_batch_run(params: Params, seeds: Sequence[int]) -> float:
     return elapsed
 
 
-def peak_rss_kb() -> int:
-    """This process's peak resident set size, in KB.
-
-    On Linux, ``getrusage(RUSAGE_SELF).ru_maxrss`` of a process started with
-    :mod:`subprocess` carries over the *parent's* peak (the kernel keeps the
-    maximum across ``exec``), so the high-water mark of the process's own memory,
-    ``VmHWM`` in ``/proc/self/status``, is read instead where it exists.
-    """
-    try:
-        with open("/proc/self/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return rss // 1024 if sys.platform == "darwin" else rss  # bytes on macOS
-
-
 def measure_memory(n_replicates: int, seed: int) -> dict[str, float]:
     """Peak memory of :func:`run_cohort` in summary mode, measured in this process.
 
@@ -229,27 +207,15 @@ def measure_memory(n_replicates: int, seed: int) -> dict[str, float]:
         raise RuntimeError("run_cohort returned a summary with the wrong number of rows")
     return {
         "peak_mem_mb": peak / MB,
-        "peak_rss_mb": peak_rss_kb() * 1024 / MB,
+        "peak_rss_mb": peak_rss_mb(),
         "seconds": seconds,
     }
 
 
 def memory_in_subprocess(n_replicates: int, seed: int) -> dict[str, float]:
     """Run :func:`measure_memory` in a fresh Python process and return its figures."""
-    command = [
-        sys.executable,
-        os.path.abspath(__file__),
-        "--_memory-child",
-        str(n_replicates),
-        "--seed",
-        str(seed),
-    ]
-    done = subprocess.run(command, capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        sys.stderr.write(done.stderr)
-        raise RuntimeError(f"the memory measurement of {n_replicates} replicates failed")
-    figures: dict[str, float] = json.loads(done.stdout)
-    return figures
+    args = ["--_memory-child", str(n_replicates), "--seed", str(seed)]
+    return run_in_fresh_process(__file__, args, f"{n_replicates} replicates")
 
 
 def announced(label: str, action: Callable[[], Any]) -> Any:

@@ -43,7 +43,6 @@ import json
 import os
 import platform
 import re
-import resource
 import subprocess
 import sys
 import tempfile
@@ -53,14 +52,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from _measure import children_peak_rss_mb, peak_rss_mb, run_in_fresh_process
+
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = ROOT / "experiments" / "alliance_drivers_sobol.toml"
 
 TARGET_SOBOL_WALL_S = 60.0
 TARGET_VS_AGENT = 100.0
 TARGET_MEM_RATIO = 1.5
-
-MB = 2**20
 
 
 def log(message: str) -> None:
@@ -103,19 +102,6 @@ def benchmark_spec(n: int, patients: int, sessions: int) -> dict[str, Any]:
         "n_sessions": sessions,
     }
     return data
-
-
-def peak_rss_mb() -> float:
-    """This process's peak resident memory (``VmHWM``; see benchmarks/engines.py)."""
-    try:
-        with open("/proc/self/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) * 1024 / MB
-    except OSError:
-        pass
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return rss / MB if sys.platform == "darwin" else rss * 1024 / MB
 
 
 def time_cli_sweep(spec: Path, results: Path, workers: int) -> dict[str, float]:
@@ -192,26 +178,17 @@ def measure_memory(spec: Path, runs: int, workers: int) -> dict[str, float]:
         seconds = time.perf_counter() - start
     if len(table) != runs or not outcome.complete:
         raise RuntimeError("the memory run did not finish")
-    workers_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     return {
         "peak_mem_mb": peak_rss_mb(),
-        "worker_peak_mem_mb": workers_rss / MB
-        if sys.platform == "darwin"
-        else workers_rss * 1024 / MB,
+        "worker_peak_mem_mb": children_peak_rss_mb(),
         "seconds": seconds,
     }
 
 
 def memory_in_subprocess(spec: Path, runs: int, workers: int) -> dict[str, float]:
     """Run :func:`measure_memory` in a fresh Python process and return its figures."""
-    command = [sys.executable, os.path.abspath(__file__), "--_memory-child", str(runs)]
-    command += ["--_spec", str(spec), "--workers", str(workers)]
-    done = subprocess.run(command, capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        sys.stderr.write(done.stderr)
-        raise RuntimeError(f"the memory measurement of {runs} runs failed")
-    figures: dict[str, float] = json.loads(done.stdout)
-    return figures
+    args = ["--_memory-child", str(runs), "--_spec", str(spec), "--workers", str(workers)]
+    return run_in_fresh_process(__file__, args, f"{runs} runs")
 
 
 def run_benchmark(
