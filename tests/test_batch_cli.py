@@ -304,7 +304,8 @@ def test_a_task_timeout_reaches_the_sweep_and_a_quick_sweep_is_unaffected(
         return real(*args, **kwargs)
 
     monkeypatch.setattr(sweep_module, "run_experiment", spy)
-    code, out, _ = sweep(capsys, tmp_path, GRID_SPEC, "--task-timeout", "30")
+    folder = str(tmp_path / "out")
+    code, out, _ = sweep(capsys, tmp_path, GRID_SPEC, "--task-timeout", "30", "--results", folder)
     assert code == 0 and "finished 24 runs" in out
     assert seen == [30.0]
 
