@@ -55,26 +55,43 @@ CONCURRENT_TARGET_MS = 1000.0
 STEP_TIMEOUT_MS = 30_000
 
 # Click Step and resolve with the milliseconds until the page shows session `expected`
-# and a new plot image that has finished loading (-1 on timeout).
+# and a new plot image that has finished loading (-1 on timeout). Event-driven: the page
+# is checked when its DOM changes or an image loads, never polled, so that measuring ten
+# pages at once does not itself take the CPU the pages need.
 TIMED_STEP_JS = r"""
 ([expected, timeoutMs]) => {
-  const label = () => [...document.querySelectorAll('span, div')].find(
+  const findLabel = () => [...document.querySelectorAll('span, div')].find(
       e => e.childElementCount === 0 && /^Session \d+ of \d+/.test(e.textContent));
   const image = () => document.querySelector('img');
   const before = image() ? image().src : null;
   const button = [...document.querySelectorAll('button')].find(
       b => b.textContent.trim().toLowerCase() === 'step');
-  const start = performance.now();
-  button.click();
+  let label = findLabel();
   return new Promise(resolve => {
-    const check = () => {
-      const l = label(), i = image(), now = performance.now();
-      if (l && l.textContent.startsWith(`Session ${expected} of`) && i && i.src !== before
-          && i.complete && i.naturalWidth > 0) { resolve(now - start); return; }
-      if (now - start > timeoutMs) { resolve(-1); return; }
-      setTimeout(check, 2);
+    let finished = false, timer = null;
+    const start = performance.now();
+    const finish = value => {
+      finished = true;
+      observer.disconnect();
+      document.removeEventListener('load', check, true);
+      clearTimeout(timer);
+      resolve(value);
     };
-    check();
+    function check() {
+      if (finished) return;
+      if (!label || !label.isConnected) label = findLabel();
+      const i = image();
+      if (label && label.textContent.startsWith(`Session ${expected} of`) && i
+          && i.src !== before && i.complete && i.naturalWidth > 0) {
+        finish(performance.now() - start);
+      }
+    }
+    const observer = new MutationObserver(check);
+    observer.observe(document.body, {subtree: true, childList: true, characterData: true,
+                                     attributes: true, attributeFilter: ['src']});
+    document.addEventListener('load', check, true);  // an image finished loading
+    timer = setTimeout(() => { if (!finished) finish(-1); }, timeoutMs);
+    button.click();
   });
 }
 """
