@@ -542,3 +542,10 @@ def test_a_background_run_that_fails_shows_a_message_not_a_traceback():
     assert wait_for(lambda: state() == "done|(0, 0)|None|empathy_mean = 3 is out of range")
     rc.find(v.Btn, children=["Go"]).widget.click()
     assert wait_for(lambda: state() == "done|(0, 0)|None|the probe failed: ZeroDivisionError: x")
+
+
+def test_a_dropped_file_that_is_not_text_is_refused_by_name_on_both_pages():
+    for page in (Explore, Learn):
+        _, rc = solara.render(page(), handle_error=False)
+        drop_file(rc, "picture.toml", b"\xff\xfe\x00binary")
+        assert wait_for(lambda rc=rc: "picture.toml: not a text (UTF-8) file" in error_texts(rc))

@@ -70,6 +70,23 @@ def replicates_type(text: str) -> int:
     return value
 
 
+def positive_int(low: int, high: int, what: str) -> Any:
+    """An argparse type: a whole number from ``low`` to ``high``."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{what} {text!r} is not a whole number") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(
+                f"{what} {value} is out of range: allowed {low} to {high}"
+            )
+        return value
+
+    return parse
+
+
 def progress_bar(total: int, description: str, unit: str, quiet: bool) -> Any:
     """A progress bar on stderr; hidden when ``quiet`` or when stderr is not a terminal."""
     from tqdm import tqdm

@@ -10,6 +10,7 @@ from typing import Any
 from alliance_sim.cli._common import (
     check_figure_path,
     formatter,
+    positive_int,
     print_json,
     progress_bar,
     save_figure,
@@ -32,17 +33,9 @@ write a lesson file; the built-in ones are in alliance_sim/lessons/library/.
 
 
 def _replicates(text: str) -> int:
-    from alliance_sim.lessons import MAX_REPLICATES
+    from alliance_sim.lessons import MAX_REPLICATES  # here: the lessons load the model
 
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"--replicates {text!r} is not a whole number") from None
-    if not 2 <= value <= MAX_REPLICATES:
-        raise argparse.ArgumentTypeError(
-            f"--replicates {value} is out of range: allowed 2 to {MAX_REPLICATES}"
-        )
-    return value
+    return int(positive_int(2, MAX_REPLICATES, "--replicates")(text))
 
 
 def register(sub: Any) -> None:
@@ -59,7 +52,9 @@ def register(sub: Any) -> None:
     )
     lesson.add_argument("--seed", type=seed_type, help="random seed (default: the lesson's)")
     lesson.add_argument(
-        "--replicates", type=_replicates, help="replicate clinics per arm (default: the lesson's)"
+        "--replicates",
+        type=_replicates,
+        help="replicate clinics per arm (default: the lesson's)",
     )
     lesson.add_argument(
         "--figure", metavar="PNG", help="save the lesson's figure (.png, .svg, .pdf)"

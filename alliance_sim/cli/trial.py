@@ -9,6 +9,7 @@ from typing import Any
 from alliance_sim.cli._common import (
     check_figure_path,
     formatter,
+    positive_int,
     print_json,
     progress_bar,
     save_figure,
@@ -51,23 +52,6 @@ def sizes_type(text: str) -> list[int]:
             f"--power {text!r}: each size must be a whole number from 2 to 100000"
         )
     return sizes
-
-
-def positive_int(low: int, high: int, what: str) -> Any:
-    """An argparse type: a whole number from ``low`` to ``high``."""
-
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{what} {text!r} is not a whole number") from None
-        if not low <= value <= high:
-            raise argparse.ArgumentTypeError(
-                f"{what} {value} is out of range: allowed {low} to {high}"
-            )
-        return value
-
-    return parse
 
 
 def register(sub: Any) -> None:

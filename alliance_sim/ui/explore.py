@@ -25,6 +25,7 @@ from alliance_sim.population import THERAPIST_TRAITS
 from alliance_sim.scenarios import builtin_scenarios, load_scenario, parse_scenario
 from alliance_sim.simulation import sessions_table
 from alliance_sim.ui.controls import GroupControls
+from alliance_sim.ui.dropped import read_dropped
 from alliance_sim.ui.patient_table import TABLE_COLUMNS, PatientTable
 
 __all__ = ["PATIENT_COLUMNS", "Explore", "clinic_now", "patient_figure", "patient_states"]
@@ -253,14 +254,10 @@ def Explore() -> solara.Element:
 
     def upload(file: Any) -> None:
         try:
-            text = file["data"].decode("utf-8")
-            scenario = parse_scenario(text, source=file["name"])
+            scenario = read_dropped(file, lambda text, name: parse_scenario(text, source=name))
             new_params = scenario.params()
-        except (AllianceSimError, UnicodeDecodeError) as problem:
-            if isinstance(problem, UnicodeDecodeError):
-                set_error(f"{file['name']}: not a text (UTF-8) file")
-            else:
-                set_error(str(problem))
+        except AllianceSimError as problem:
+            set_error(str(problem))
             return
         set_error(None)
         set_scenario_name(scenario.name)

@@ -25,6 +25,7 @@ from alliance_sim.lessons import (
     run_lesson,
 )
 from alliance_sim.ui.background import use_background_run
+from alliance_sim.ui.dropped import read_dropped
 
 __all__ = ["Learn", "LessonView", "prediction_feedback"]
 
@@ -147,15 +148,12 @@ def Learn() -> solara.Element:
 
     def upload(file: Any) -> None:
         try:
-            text = file["data"].decode("utf-8")
-            new = parse_lesson(
-                text, source=file["name"], default_name=file["name"].rsplit(".", 1)[0]
+            new = read_dropped(
+                file,
+                lambda text, name: parse_lesson(text, name, default_name=name.rsplit(".", 1)[0]),
             )
-        except (AllianceSimError, UnicodeDecodeError) as problem:
-            if isinstance(problem, UnicodeDecodeError):
-                set_error(f"{file['name']}: not a text (UTF-8) file")
-            else:
-                set_error(str(problem))
+        except AllianceSimError as problem:
+            set_error(str(problem))
             return
         set_error(None)
         set_own(new)
