@@ -140,6 +140,34 @@ def test_moving_a_slider_and_pressing_step_changes_the_plotted_values(offline):
     assert after_plot != before_plot
 
 
+def test_opening_the_parameter_groups_changes_neither_the_clinic_nor_its_values(offline):
+    # Sliders show calibrated defaults such as 0.1439 on their 0.01 steps; the values
+    # they report back on appearing must not round the parameters or restart the clinic.
+    from alliance_sim.params import GROUPS, SCHEMA, Kind
+
+    n_sliders = sum(spec.kind in (Kind.FLOAT, Kind.INT) for spec in SCHEMA.values())
+    untouched = offline("/")
+    step(untouched, 1)
+    step(untouched, 2)
+    page = offline("/")
+    step(page, 1)
+    for group, title in GROUPS.items():
+        if group != "therapist":  # open from the start
+            page.get_by_text(title, exact=True).click()
+    page.wait_for_function(  # every group's sliders are showing
+        "n => document.querySelectorAll('[role=slider]').length === n", arg=n_sliders
+    )
+    page.wait_for_timeout(500)  # time for the sliders' reports to reach the server
+    page.get_by_role("button", name="Step").click()
+    page.wait_for_function(
+        "() => /Session [0-9]+ of/.test(document.body.innerText)"
+        " && !document.body.innerText.includes('Session 1 of')"
+    )
+    assert page.get_by_text("Session 2 of 10").count() == 1
+    page.locator(".clinic-now-value").first.wait_for()
+    assert clinic_now(page) == clinic_now(untouched)
+
+
 def test_clicking_a_patient_in_the_table_shows_their_trajectory(offline):
     page = offline("/")
     step(page, 1)

@@ -76,6 +76,29 @@ def test_moving_a_slider_rebuilds_the_clinic_with_that_value():
     assert session_label(rc) == "Session 0 of 4"
 
 
+def test_a_slider_snapping_a_value_to_its_steps_changes_nothing():
+    # A browser slider shows 0.1439 as 0.14 and reports 0.14 back as soon as it appears.
+    _, rc = solara.render(Explore(), handle_error=False)
+    rc.find(v.Btn, children=["Step"]).widget.click()
+    open_every_group(rc)
+    off_grid = [
+        spec
+        for spec in SCHEMA.values()
+        if spec.kind is Kind.FLOAT
+        and round(SCHEMA_PARAMS[spec.name], 2) != SCHEMA_PARAMS[spec.name]
+    ]
+    assert len(off_grid) >= 5  # calibrated defaults
+    for spec in off_grid:
+        slider = rc.find(v.Slider, label=control_label(spec)).widget
+        slider.v_model = round(SCHEMA_PARAMS[spec.name], 2)
+    assert session_label(rc) == "Session 1 of 10"  # the clinic was not rebuilt
+    # One step of the slider away from the shown value is a change.
+    spec = off_grid[0]
+    moved = round(SCHEMA_PARAMS[spec.name], 2) + 0.01
+    rc.find(v.Slider, label=control_label(spec)).widget.v_model = moved
+    assert session_label(rc) == "Session 0 of 10"
+
+
 def patient_table(rc):
     (table,) = [w for w in rc.find(v.VuetifyTemplate).widgets if hasattr(w, "rows")]
     return table

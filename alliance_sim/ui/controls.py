@@ -19,6 +19,8 @@ from alliance_sim.ui.style import CONTROL_CLASS
 __all__ = ["GroupControls", "GroupSection", "ParameterControl", "control_label"]
 
 STEP_FLOAT = 0.01
+FLOAT_DECIMALS = 2
+"""The float sliders move in steps of :data:`STEP_FLOAT`, i.e. show this many decimals."""
 
 
 def control_label(spec: Parameter) -> str:
@@ -34,6 +36,8 @@ def ParameterControl(
     label = control_label(spec)
 
     def changed(new: object) -> None:
+        if spec.kind is Kind.FLOAT and _same_on_the_slider(new, value):
+            return  # the slider put the value on its grid; the user moved nothing
         on_change(spec.name, new)
 
     with solara.Column(
@@ -66,6 +70,20 @@ def ParameterControl(
             solara.InputText(label, value=str(value), on_value=changed, continuous_update=False)
         solara.Text(spec.help, style={"font-size": "0.8em", "color": "#555", "line-height": "1.3"})
     return column
+
+
+def _same_on_the_slider(new: object, current: object) -> bool:
+    """Whether a float slider's ``new`` value is just ``current`` rounded to the slider's steps.
+
+    A slider in the browser snaps a value that is not on its grid (a calibrated
+    default such as 0.1439) to the nearest step (0.14) as soon as it is shown, and
+    reports that as a change. Taken as one, it would quietly round the parameter and
+    rebuild the clinic whenever its group was opened.
+    """
+    try:
+        return round(float(new), FLOAT_DECIMALS) == round(float(current), FLOAT_DECIMALS)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return False
 
 
 @solara.component
