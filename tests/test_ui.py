@@ -99,6 +99,24 @@ def test_a_slider_snapping_a_value_to_its_steps_changes_nothing():
     assert session_label(rc) == "Session 0 of 10"
 
 
+def test_sessions_showing_the_same_clinic_share_its_picture_and_each_sees_its_own_lines():
+    from alliance_sim.ui.explore import shared_live_plot
+
+    assert shared_live_plot("default, seed 0", 10) is shared_live_plot("default, seed 0", 10)
+    assert shared_live_plot("default, seed 0", 10) is not shared_live_plot("default, seed 1", 10)
+    sessions = [solara.render(Explore(), handle_error=False)[1] for _ in range(3)]
+    ahead, behind, fresh = sessions
+    for rc, steps in ((ahead, 2), (behind, 1), (fresh, 1)):
+        for _ in range(steps):
+            rc.find(v.Btn, children=["Step"]).widget.click()
+    picture = {id(rc): rc.find(ipywidgets.Image).widget.value for rc in sessions}
+    assert picture[id(behind)] == picture[id(fresh)]  # same clinic, same session
+    assert picture[id(ahead)] != picture[id(behind)]
+    ahead.find(v.Btn, children=["Reset"]).widget.click()
+    ahead.find(v.Btn, children=["Step"]).widget.click()
+    assert ahead.find(ipywidgets.Image).widget.value == picture[id(fresh)]
+
+
 def patient_table(rc):
     (table,) = [w for w in rc.find(v.VuetifyTemplate).widgets if hasattr(w, "rows")]
     return table

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from functools import lru_cache
 from html import escape
 from typing import Any
 
@@ -32,6 +33,9 @@ __all__ = ["PATIENT_COLUMNS", "Explore", "clinic_now", "patient_figure", "patien
 
 PLAY_INTERVAL_S = 0.5
 """Pause between sessions while playing."""
+
+LIVE_PLOTS_KEPT = 8
+"""How many clinic pictures (one per title and episode length) the server keeps for reuse."""
 
 PATIENT_COLUMNS: tuple[str, ...] = tuple(TABLE_COLUMNS)
 """The columns of the patient table, in order."""
@@ -82,6 +86,18 @@ def clinic_now(clinic: pd.DataFrame) -> list[tuple[str, str]]:
     return pairs
 
 
+@lru_cache(maxsize=LIVE_PLOTS_KEPT)
+def shared_live_plot(title: str, n_sessions: int) -> LiveClinicPlot:
+    """The clinic picture for ``title`` and ``n_sessions``, shared by every browser session.
+
+    A picture's axes and labels are some 19,000 Python objects; kept once per
+    session, they made up most of a session's memory, and every full garbage
+    collection (which stops all sessions at once) walked them all. Pictures are
+    thread-safe, so sessions showing the same clinic title share one.
+    """
+    return LiveClinicPlot(title, n_sessions)
+
+
 @solara.component
 def ClinicNow(session: int, clinic: pd.DataFrame) -> solara.Element:
     """The numbers under the plots: where the clinic stands after this session.
@@ -118,7 +134,7 @@ def Clinic(
     playing, set_playing = solara.use_state(False)
     selected, set_selected = solara.use_state(None)
     failure, set_failure = solara.use_state(None)
-    plot = solara.use_memo(lambda: LiveClinicPlot(title, model.n_sessions), [model, title])
+    plot = shared_live_plot(title, model.n_sessions)
 
     def reset_view() -> None:  # a new clinic: nothing playing, nobody selected, no failure
         set_playing(False)
