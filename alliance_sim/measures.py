@@ -35,6 +35,7 @@ References:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import numpy.typing as npt
@@ -83,9 +84,27 @@ class Instrument:
         return tuple(dict.fromkeys(self.subscales))
 
     def thresholds(self) -> Array:
-        """The cut points on the perceived 0–1 scale, shape (items, levels − 1)."""
+        """The cut points on the perceived 0–1 scale, shape (items, levels − 1); read-only."""
+        return self._cut_points
+
+    # Computed once per instrument: the agent engine answers one patient at a time,
+    # where rebuilding these small arrays on every call cost more than the answers.
+    @cached_property
+    def _cut_points(self) -> Array:
         base = np.arange(1, self.levels) / self.levels
-        return base[None, :] + np.asarray(self.item_offsets)[:, None]
+        cuts = base[None, :] + np.asarray(self.item_offsets)[:, None]
+        cuts.setflags(write=False)
+        return cuts
+
+    @cached_property
+    def items_of_scale(self) -> dict[str, npt.NDArray[np.intp]]:
+        """The positions of each subscale's items, in item order."""
+        return {scale: np.flatnonzero(np.asarray(self.subscales) == scale) for scale in self.scales}
+
+    @cached_property
+    def component_of_item(self) -> npt.NDArray[np.intp]:
+        """For a multi-scale form, the alliance component (index into COMPONENTS) of each item."""
+        return np.array([COMPONENTS.index(s) for s in self.subscales], dtype=np.intp)
 
 
 WAI_SR = Instrument(
@@ -142,12 +161,14 @@ def item_latents(instrument: Instrument, goal: Number, task: Number, bond: Numbe
     WAI-SR items take their subscale's component; the unidimensional form
     takes the overall alliance (the mean of the three).
     """
-    comps = np.stack(np.broadcast_arrays(goal, task, bond), axis=-1).astype(float)
+    if np.ndim(goal) == np.ndim(task) == np.ndim(bond) == 0:  # one patient
+        comps = np.array([goal, task, bond], dtype=float)
+    else:
+        comps = np.stack(np.broadcast_arrays(goal, task, bond), axis=-1).astype(float)
     if instrument.scales == ("overall",):
         overall = (comps[..., 0] + comps[..., 1] + comps[..., 2]) / 3.0
         return np.repeat(overall[..., None], instrument.n_items, axis=-1)
-    index = [COMPONENTS.index(s) for s in instrument.subscales]
-    return comps[..., index]
+    return comps[..., instrument.component_of_item]
 
 
 def therapist_view(latent: Array) -> Array:
@@ -194,10 +215,9 @@ def score(instrument: Instrument, answers: Array) -> dict[str, Number]:
     ``bond``) and ``total``, each on the answer scale (1..levels).
     """
     out: dict[str, Number] = {}
-    subscales = np.asarray(instrument.subscales)
     if len(instrument.scales) > 1:
-        for scale in instrument.scales:
-            out[scale] = answers[..., subscales == scale].mean(axis=-1)
+        for scale, items in instrument.items_of_scale.items():
+            out[scale] = answers[..., items].mean(axis=-1)
     out["total"] = answers.mean(axis=-1)
     if answers.ndim == 1:
         return {k: float(v) for k, v in out.items()}
