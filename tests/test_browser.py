@@ -277,3 +277,10 @@ def test_the_trials_page_shows_a_published_study_beside_its_simulation(offline):
     assert "Active IFC + enhanced alliance" in table
     assert "31.40" in table or "31.4" in table  # the published mean pain reduction, AE arm
     screenshot(page, "trials")
+
+
+def test_the_server_reported_no_error_while_the_pages_were_used(app):
+    # Runs last in this module, after every page above was used: failures belong on the
+    # page as a message, never as a traceback in the server's log.
+    log = "\n".join(app.output)
+    assert "Traceback" not in log and "ERROR" not in log, log[-5000:]

@@ -15,7 +15,9 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
+from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -88,6 +90,8 @@ class AppServer:
     """``time.perf_counter()`` when the command was started."""
     ready_s: float
     """Seconds from start until ``/readyz`` answered."""
+    output: deque[str] = field(default_factory=lambda: deque(maxlen=OUTPUT_LINES_KEPT))
+    """The server's latest output lines (read all along, so the server never blocks writing)."""
 
     def rss_mb(self) -> float:
         """Resident memory of the server (the solara process), in MB (Linux)."""
@@ -100,6 +104,9 @@ class AppServer:
             except OSError:
                 continue
         return total
+
+
+OUTPUT_LINES_KEPT = 200
 
 
 def _children(pid: int) -> list[int]:
@@ -121,14 +128,24 @@ def running_app(port: int | None = None, timeout_s: float = 90.0) -> Iterator[Ap
         stderr=subprocess.STDOUT,
         text=True,
     )
+    output: deque[str] = deque(maxlen=OUTPUT_LINES_KEPT)
+
+    def keep_reading() -> None:  # an unread pipe fills up and then stops the server
+        assert process.stdout is not None
+        for line in process.stdout:
+            output.append(line.rstrip("\n"))
+
     try:
         assert process.stdout is not None
         announcement = process.stdout.readline().strip()
+        threading.Thread(target=keep_reading, daemon=True).start()
         url = f"http://127.0.0.1:{port}"
         if not wait_until_ready(url, timeout_s):
-            raise RuntimeError(f"the app did not start within {timeout_s} s: {announcement}")
+            raise RuntimeError(
+                f"the app did not start within {timeout_s} s: {announcement}\n" + "\n".join(output)
+            )
         ready = time.perf_counter() - started
-        yield AppServer(process, url, announcement, started, ready)
+        yield AppServer(process, url, announcement, started, ready, output)
     finally:
         process.send_signal(signal.SIGTERM)
         try:
