@@ -60,6 +60,7 @@ from typing import Any
 
 import mesa
 import numpy as np
+from _args import positive_int, two_sizes
 from _measure import MB, peak_rss_mb, run_in_fresh_process
 
 import alliance_sim
@@ -413,17 +414,6 @@ def format_table(results: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def positive_int(text: str) -> int:
-    """Argparse type: a whole number ≥ 1 (underscores and commas allowed)."""
-    try:
-        value = int(text.replace(",", "").replace("_", ""))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} is not ≥ 1")
-    return value
-
-
 def seed_value(text: str) -> int:
     """Argparse type: a seed from 0 to ``MAX_SEED - 1`` (the warm-up runs use ``seed + 1``)."""
     try:
@@ -433,17 +423,6 @@ def seed_value(text: str) -> int:
     if not 0 <= value < MAX_SEED:
         raise argparse.ArgumentTypeError(f"{text!r} is not from 0 to {MAX_SEED - 1}")
     return value
-
-
-def memory_sizes(text: str) -> tuple[int, int]:
-    """Argparse type: two replicate counts, smaller first, e.g. ``1000,10000``."""
-    parts = text.split(",")
-    if len(parts) != 2:
-        raise argparse.ArgumentTypeError(f"{text!r} is not two numbers such as 1000,10000")
-    small, large = (positive_int(part) for part in parts)
-    if small >= large:
-        raise argparse.ArgumentTypeError(f"{text!r}: the first size must be the smaller")
-    return small, large
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -490,7 +469,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--memory-replicates",
-        type=memory_sizes,
+        type=two_sizes("1000,10000"),
         default=(1000, 10000),
         metavar="SMALL,LARGE",
         help=(

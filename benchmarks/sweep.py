@@ -52,6 +52,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from _args import positive_int, two_sizes
 from _measure import children_peak_rss_mb, peak_rss_mb, run_in_fresh_process
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -343,34 +344,12 @@ def format_table(r: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def positive_int(text: str) -> int:
-    """Argparse type: a whole number ≥ 1 (underscores and commas allowed)."""
-    try:
-        value = int(text.replace(",", "").replace("_", ""))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} is not ≥ 1")
-    return value
-
-
 def power_of_two(text: str) -> int:
     """Argparse type: a power of two (Sobol's N)."""
     value = positive_int(text)
     if value & (value - 1):
         raise argparse.ArgumentTypeError(f"{text!r} is not a power of two")
     return value
-
-
-def memory_sizes(text: str) -> tuple[int, int]:
-    """Argparse type: two run counts, smaller first, e.g. ``2000,22528``."""
-    parts = text.split(",")
-    if len(parts) != 2:
-        raise argparse.ArgumentTypeError(f"{text!r} is not two numbers such as 2000,22528")
-    small, large = (positive_int(part) for part in parts)
-    if small >= large:
-        raise argparse.ArgumentTypeError(f"{text!r}: the first size must be the smaller")
-    return small, large
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -415,7 +394,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--memory-runs",
-        type=memory_sizes,
+        type=two_sizes("2000,22528"),
         default=(2000, 22528),
         metavar="SMALL,LARGE",
         help="runs of the two memory measurements (default: 2000,22528)",

@@ -40,6 +40,8 @@ import sys
 import time
 from typing import Any
 
+from _args import positive_int
+
 from alliance_sim.params import GROUPS, SCHEMA
 from alliance_sim.ui.browser import (
     INSTALL_HINT,
@@ -99,16 +101,6 @@ TIMED_STEP_JS = r"""
 
 def _log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
-
-
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{value} is not allowed: at least 1")
-    return value
 
 
 def _open_explore(browser: Any, url: str) -> tuple[Any, Any]:
@@ -215,9 +207,18 @@ def main(argv: list[str] | None = None) -> int:
         description="Benchmark the web app in headless Chromium (see the module docstring)."
     )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
-    parser.add_argument("--steps", type=_positive, default=8, help="steps timed at 500 patients")
-    parser.add_argument("--sessions", type=_positive, default=10, help="concurrent sessions")
-    parser.add_argument("--rounds", type=_positive, default=5, help="concurrent steps per session")
+    parser.add_argument(
+        "--steps", type=positive_int, default=8, help="steps timed at 500 patients (default: 8)"
+    )
+    parser.add_argument(
+        "--sessions",
+        type=positive_int,
+        default=10,
+        help="browser sessions stepping at once (default: 10)",
+    )
+    parser.add_argument(
+        "--rounds", type=positive_int, default=5, help="concurrent steps per session"
+    )
     args = parser.parse_args(argv)
     if find_chromium() is None:
         print(f"benchmarks/ui.py: {INSTALL_HINT}", file=sys.stderr)
