@@ -217,7 +217,10 @@ def main(argv: list[str] | None = None) -> int:
         help="browser sessions stepping at once (default: 10)",
     )
     parser.add_argument(
-        "--rounds", type=positive_int, default=5, help="concurrent steps per session"
+        "--rounds",
+        type=positive_int,
+        default=5,
+        help="steps each of those sessions takes (default: 5)",
     )
     args = parser.parse_args(argv)
     if find_chromium() is None:
