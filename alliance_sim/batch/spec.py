@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import math
 import numbers
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -52,6 +51,7 @@ from alliance_sim.errors import AllianceSimError, ParameterError
 from alliance_sim.metrics import METRICS
 from alliance_sim.params import SCHEMA, Kind, Params, check_seed, unknown_name_error
 from alliance_sim.scenarios import load_scenario
+from alliance_sim.toml_checks import check_keys, read_toml
 
 __all__ = ["EXECUTORS", "Experiment", "ExperimentError", "load_experiment", "parse_experiment"]
 
@@ -221,13 +221,13 @@ class _Parser:
     def parse(self, data: Mapping[str, Any]) -> Experiment:
         if not isinstance(data, Mapping):
             raise ExperimentError(f"{self.source}: an experiment must be a table of keys")
-        for key in data:
-            if key not in TOP_LEVEL_KEYS:
-                hint = " (fixed parameters go under [parameters])" if key in SCHEMA else ""
-                raise ExperimentError(
-                    f"{self.source}: unknown key {key!r}{hint}; allowed keys are "
-                    + ", ".join(TOP_LEVEL_KEYS)
-                )
+        check_keys(
+            data,
+            TOP_LEVEL_KEYS,
+            self.source,
+            ExperimentError,
+            parameter_hint="fixed parameters go under [parameters]",
+        )
         name = self.string(data, "name", Path(self.source).stem or "experiment")
         description = self.string(data, "description", "")
         scenario_name = self.string(data, "scenario", "default")
@@ -588,10 +588,7 @@ def parse_experiment(text: str, source: str, base_dir: str | Path | None = None)
     Raises:
         ExperimentError: naming the file, the key and the reason.
     """
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        raise ExperimentError(f"{source}: not valid TOML: {error}") from None
+    data = read_toml(text, source, ExperimentError)
     return Experiment.from_mapping(data, source, base_dir)
 
 

@@ -41,7 +41,6 @@ built-in lessons are the files in ``library/`` beside this module.
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
@@ -53,6 +52,7 @@ from alliance_sim.metrics import METRICS
 from alliance_sim.named_files import load_named, read_builtins
 from alliance_sim.params import MAX_SEED, Params
 from alliance_sim.scenarios import load_scenario
+from alliance_sim.toml_checks import check_keys, not_allowed, read_toml
 
 __all__ = [
     "MAX_ARMS",
@@ -167,8 +167,8 @@ class Lesson:
         raise LessonError(f"{self.name}: no arm {name!r}")
 
 
-def _fail(source: str, key: str, value: Any, allowed: str) -> LessonError:
-    return LessonError(f"{source}: {key} = {value!r} is not allowed: {allowed}")
+def _fail(source: str, key: str, value: Any, allowed: str) -> AllianceSimError:
+    return not_allowed(LessonError, source, key, value, allowed)
 
 
 def _text(
@@ -208,11 +208,7 @@ def _texts(data: Mapping[str, Any], key: str, source: str) -> tuple[str, ...]:
 
 
 def _unknown(data: Mapping[str, Any], allowed: tuple[str, ...], source: str, where: str) -> None:
-    for key in data:
-        if key not in allowed:
-            raise LessonError(
-                f"{source}: unknown key {where + key!r}; allowed keys are " + ", ".join(allowed)
-            )
+    check_keys(data, allowed, source, LessonError, where)
 
 
 def _table(data: Mapping[str, Any], key: str, source: str) -> Mapping[str, Any]:
@@ -354,10 +350,7 @@ def parse_lesson(text: str, source: str, default_name: str = "lesson") -> Lesson
     Raises:
         LessonError: naming the file, the key, the value and what is allowed.
     """
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        raise LessonError(f"{source}: not valid TOML: {error}") from None
+    data = read_toml(text, source, LessonError)
     _unknown(data, TOP_LEVEL_KEYS, source, "")
     name = _text(data, "name", source, default=default_name)
     if "trial" in data and "arms" in data:

@@ -16,7 +16,6 @@ are the ``*.toml`` files beside this module.
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import resources
@@ -26,6 +25,7 @@ from typing import Any
 from alliance_sim.errors import ParameterError, ScenarioError
 from alliance_sim.named_files import load_named, read_builtins
 from alliance_sim.params import SCHEMA, Params, unknown_name_error
+from alliance_sim.toml_checks import check_keys, read_toml
 
 __all__ = ["Scenario", "builtin_scenarios", "load_scenario", "parse_scenario"]
 
@@ -52,17 +52,14 @@ def parse_scenario(text: str, source: str, default_name: str = "scenario") -> Sc
     Raises:
         ScenarioError: naming the file, the key and the reason.
     """
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        raise ScenarioError(f"{source}: not valid TOML: {error}") from None
-    for key in data:
-        if key not in TOP_LEVEL_KEYS:
-            hint = " (parameters go under [parameters])" if key in SCHEMA else ""
-            raise ScenarioError(
-                f"{source}: unknown key {key!r}{hint}; allowed keys are "
-                + ", ".join(TOP_LEVEL_KEYS)
-            )
+    data = read_toml(text, source, ScenarioError)
+    check_keys(
+        data,
+        TOP_LEVEL_KEYS,
+        source,
+        ScenarioError,
+        parameter_hint="parameters go under [parameters]",
+    )
     name = data.get("name", default_name)
     description = data.get("description", "")
     for key, value in (("name", name), ("description", description)):

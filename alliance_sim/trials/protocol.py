@@ -52,7 +52,6 @@ the value and what is allowed.
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import resources
@@ -62,6 +61,7 @@ from typing import Any
 from alliance_sim.errors import AllianceSimError, ParameterError
 from alliance_sim.named_files import load_named, read_builtins
 from alliance_sim.params import SCHEMA, Params, unknown_name_error
+from alliance_sim.toml_checks import check_keys, not_allowed, read_toml
 
 __all__ = [
     "ANALYSES",
@@ -224,8 +224,8 @@ class Protocol:
         return keys
 
 
-def _error(source: str, key: str, value: Any, allowed: str) -> ProtocolError:
-    return ProtocolError(f"{source}: {key} = {value!r} is not allowed: {allowed}")
+def _error(source: str, key: str, value: Any, allowed: str) -> AllianceSimError:
+    return not_allowed(ProtocolError, source, key, value, allowed)
 
 
 def _string(
@@ -246,13 +246,7 @@ def _count(value: Any, source: str, key: str) -> int:
 def _unknown_keys(
     data: Mapping[str, Any], allowed: tuple[str, ...], source: str, where: str
 ) -> None:
-    for key in data:
-        if key not in allowed:
-            hint = " (parameters go under [parameters])" if key in SCHEMA and not where else ""
-            raise ProtocolError(
-                f"{source}: unknown key {where + key!r}{hint}; allowed keys are "
-                + ", ".join(allowed)
-            )
+    check_keys(data, allowed, source, ProtocolError, where, "parameters go under [parameters]")
 
 
 def _parameters(value: Any, source: str, where: str) -> dict[str, Any]:
@@ -452,10 +446,7 @@ def parse_protocol(text: str, source: str, default_name: str = "protocol") -> Pr
     Raises:
         ProtocolError: naming the file, the key, the value and what is allowed.
     """
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        raise ProtocolError(f"{source}: not valid TOML: {error}") from None
+    data = read_toml(text, source, ProtocolError)
     _unknown_keys(data, TOP_LEVEL_KEYS, source, "")
     name = _string(data, "name", source, default=default_name)
     title = _string(data, "title", source, default=name)
