@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -120,17 +121,7 @@ def sobol_indices(
                 conf_level=CONFIDENCE,
                 seed=seed,
             )
-        for j, name in enumerate(factors):
-            rows.append(
-                {
-                    "output": output,
-                    "parameter": name,
-                    **{
-                        key: float(result[key][j]) if result is not None else np.nan
-                        for key in ("S1", "S1_conf", "ST", "ST_conf")
-                    },
-                }
-            )
+        rows += _parameter_rows(output, factors, result, ("S1", "S1_conf", "ST", "ST_conf"))
         if second_order:
             for a in range(len(factors)):
                 for b in range(a + 1, len(factors)):
@@ -146,6 +137,24 @@ def sobol_indices(
                         }
                     )
     return SobolIndices(pd.DataFrame(rows), pd.DataFrame(pairs))
+
+
+def _parameter_rows(
+    output: str, factors: Sequence[str], result: Any, keys: Sequence[str]
+) -> list[dict[str, Any]]:
+    """One row per parameter: the output, the parameter and ``result[key]`` of each of ``keys``.
+
+    ``result`` is SALib's answer for ``output``, or None when the output could not
+    be analysed (a failed run left a design point without a value): then NaN.
+    """
+    return [
+        {
+            "output": output,
+            "parameter": name,
+            **{key: float(result[key][j]) if result is not None else np.nan for key in keys},
+        }
+        for j, name in enumerate(factors)
+    ]
 
 
 def morris_indices(
@@ -190,17 +199,7 @@ def morris_indices(
                 num_levels=levels,
                 seed=seed,
             )
-        for j, name in enumerate(factors):
-            rows.append(
-                {
-                    "output": output,
-                    "parameter": name,
-                    **{
-                        key: float(result[key][j]) if result is not None else np.nan
-                        for key in ("mu", "mu_star", "sigma", "mu_star_conf")
-                    },
-                }
-            )
+        rows += _parameter_rows(output, factors, result, ("mu", "mu_star", "sigma", "mu_star_conf"))
     return pd.DataFrame(rows)
 
 
