@@ -7,10 +7,11 @@ import time
 
 import ipyvuetify as v
 import ipywidgets
+import pytest
 import solara
 from solara.components.file_drop import FileDropZone
 
-from alliance_sim.params import SCHEMA, Kind, Params
+from alliance_sim.params import MAX_SEED, SCHEMA, Kind, Params
 from alliance_sim.ui.about import ABOUT_SECTIONS, About, readme_section
 from alliance_sim.ui.compare_page import Compare
 from alliance_sim.ui.controls import control_label
@@ -244,6 +245,45 @@ def test_an_uploaded_scenario_with_an_unknown_key_shows_the_error_and_keeps_the_
     assert session_label(rc) == "Session 1 of 6"  # the same clinic, not rebuilt
     scenario = next(w for w in rc.find(v.Select).widgets if w.label == "Scenario")
     assert scenario.v_model == "default"
+
+
+def enter_seed(rc, label: str, text: str) -> None:
+    field = next(w for w in rc.find(v.TextField).widgets if w.label.startswith(label))
+    field.v_model = text
+    field.fire_event("focusout", None)  # a seed is taken when the field loses focus
+
+
+@pytest.mark.parametrize(
+    ("page", "label"),
+    [
+        (Explore, "Seed (same seed, same clinic)"),
+        (Sweep, "Seed (same seed, same sweep)"),
+        (Trials, "Seed (same seed, same trial)"),
+    ],
+)
+@pytest.mark.parametrize("bad", ["-1", str(MAX_SEED + 1), ""])
+def test_a_seed_that_is_not_allowed_shows_why_and_keeps_the_seed(page, label, bad):
+    _, rc = solara.render(page(), handle_error=False)
+    enter_seed(rc, label, "7")
+    assert not any("seed =" in text for text in error_texts(rc))
+    enter_seed(rc, label, bad)
+    messages = [text for text in error_texts(rc) if "seed =" in text]
+    assert len(messages) == 1 and "a whole number from 0 to" in messages[0]
+    enter_seed(rc, label, "8")  # a good seed clears the message
+    assert not any("seed =" in text for text in error_texts(rc))
+
+
+def test_a_new_seed_gives_a_new_clinic_and_the_same_seed_the_same_one():
+    _, rc = solara.render(Explore(), handle_error=False)
+    rc.find(v.Btn, children=["Step"]).widget.click()
+    first = rc.find(ipywidgets.Image).widget.value
+    enter_seed(rc, "Seed (same seed, same clinic)", "5")
+    assert session_label(rc) == "Session 0 of 10"
+    rc.find(v.Btn, children=["Step"]).widget.click()
+    assert rc.find(ipywidgets.Image).widget.value != first
+    enter_seed(rc, "Seed (same seed, same clinic)", "0")
+    rc.find(v.Btn, children=["Step"]).widget.click()
+    assert rc.find(ipywidgets.Image).widget.value == first
 
 
 def test_an_uploaded_scenario_file_becomes_the_clinic():

@@ -12,11 +12,11 @@ from collections.abc import Callable
 import reacton.ipyvuetify as rv
 import solara
 
-from alliance_sim.errors import AllianceSimError
-from alliance_sim.params import GROUPS, SCHEMA, Kind, Parameter, Params
+from alliance_sim.errors import AllianceSimError, ParameterError
+from alliance_sim.params import GROUPS, SCHEMA, Kind, Parameter, Params, check_seed
 from alliance_sim.ui.style import CONTROL_CLASS
 
-__all__ = ["GroupControls", "GroupSection", "ParameterControl", "control_label"]
+__all__ = ["GroupControls", "GroupSection", "ParameterControl", "SeedInput", "control_label"]
 
 STEP_FLOAT = 0.01
 FLOAT_DECIMALS = 2
@@ -140,3 +140,28 @@ def GroupSection(
                     if spec.group == group:
                         ParameterControl(spec, params[spec.name], on_change)
     return section
+
+
+@solara.component
+def SeedInput(
+    label: str,
+    value: int,
+    on_value: Callable[[int], None],
+    on_error: Callable[[str], None],
+) -> solara.Element:
+    """A seed field: a whole number from 0 to ``MAX_SEED`` goes to ``on_value``.
+
+    Anything else (a negative number, one too large, an empty field) reports the
+    message of :func:`~alliance_sim.params.check_seed` through ``on_error``, and the
+    page keeps the seed it had.
+    """
+
+    def changed(new: int | None) -> None:
+        try:
+            seed = check_seed(new)
+        except ParameterError as error:
+            on_error(str(error))
+            return
+        on_value(seed)
+
+    return solara.InputInt(label, value=value, on_value=changed, optional=True)

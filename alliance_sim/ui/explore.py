@@ -20,12 +20,12 @@ from matplotlib.figure import Figure
 
 from alliance_sim.errors import AllianceSimError
 from alliance_sim.model import ClinicModel
-from alliance_sim.params import MAX_SEED, Params
+from alliance_sim.params import Params
 from alliance_sim.plotting import TIME_COURSE_PANELS, LiveClinicPlot
 from alliance_sim.population import THERAPIST_TRAITS
 from alliance_sim.scenarios import builtin_scenarios, load_scenario, parse_scenario
 from alliance_sim.simulation import sessions_table
-from alliance_sim.ui.controls import GroupControls
+from alliance_sim.ui.controls import GroupControls, SeedInput
 from alliance_sim.ui.dropped import read_dropped
 from alliance_sim.ui.patient_table import TABLE_COLUMNS, PatientTable
 
@@ -279,12 +279,9 @@ def Explore() -> solara.Element:
         set_scenario_name(scenario.name)
         rebuild(new_params, seed)
 
-    def change_seed(value: int | None) -> None:
-        if value is None or not 0 <= int(value) <= MAX_SEED:
-            set_error(f"seed = {value!r} is not allowed: a whole number from 0 to {MAX_SEED}")
-            return
+    def change_seed(value: int) -> None:
         set_error(None)
-        rebuild(params, int(value))
+        rebuild(params, value)
 
     names = sorted(builtin_scenarios())
     with solara.Columns([2, 5]) as page:
@@ -299,7 +296,7 @@ def Explore() -> solara.Element:
                 solara.FileDrop(
                     label="…or drop a scenario file (.toml) here", on_file=upload, lazy=False
                 )
-                solara.InputInt("Seed (same seed, same clinic)", value=seed, on_value=change_seed)
+                SeedInput("Seed (same seed, same clinic)", seed, change_seed, set_error)
             with solara.Card("Parameters"):
                 GroupControls(params, lambda p: rebuild(p, seed), set_error)
         with solara.Column():

@@ -22,10 +22,10 @@ import solara
 from alliance_sim.batch import Experiment, grid_figure, grid_summary, run_experiment
 from alliance_sim.errors import AllianceSimError
 from alliance_sim.metrics import METRICS
-from alliance_sim.params import MAX_SEED, SCHEMA, Kind
+from alliance_sim.params import SCHEMA, Kind
 from alliance_sim.scenarios import builtin_scenarios
 from alliance_sim.ui.background import use_background_run
-from alliance_sim.ui.controls import control_label
+from alliance_sim.ui.controls import SeedInput, control_label
 from alliance_sim.ui.style import CONTROL_CLASS
 
 __all__ = ["MAX_PATIENT_SESSIONS", "MAX_RUNS", "Sweep", "SweepRequest", "experiment_of"]
@@ -265,14 +265,11 @@ def Sweep() -> solara.Element:
                         on_value=lambda n: update(replicates=n),
                         thumb_label="always",
                     )
-                solara.InputInt(
+                SeedInput(
                     "Seed (same seed, same sweep)",
-                    value=request.seed,
-                    on_value=lambda s: (
-                        update(seed=s)
-                        if s is not None and 0 <= s <= MAX_SEED
-                        else set_message(("error", f"seed = {s!r}: a whole number 0 to {MAX_SEED}"))
-                    ),
+                    request.seed,
+                    lambda s: (set_message(None), update(seed=s)),  # a good seed: no mistake
+                    lambda problem: set_message(("error", problem)),
                 )
             FactorControls(
                 "First parameter (x axis)",

@@ -16,9 +16,9 @@ from typing import Any
 import pandas as pd
 import solara
 
-from alliance_sim.params import MAX_SEED
 from alliance_sim.trials import TrialResult, builtin_protocols, run_trial, trial_figure
 from alliance_sim.ui.background import use_background_run
+from alliance_sim.ui.controls import SeedInput
 from alliance_sim.ui.style import CONTROL_CLASS
 
 __all__ = ["MAX_PATIENTS", "TrialRequest", "Trials", "comparison_rows"]
@@ -135,14 +135,11 @@ def Trials() -> solara.Element:
                         on_value=lambda n: update(replicates=n),
                         thumb_label="always",
                     )
-                solara.InputInt(
+                SeedInput(
                     "Seed (same seed, same trial)",
-                    value=request.seed,
-                    on_value=lambda s: (
-                        update(seed=s)
-                        if s is not None and 0 <= s <= MAX_SEED
-                        else set_message(f"seed = {s!r}: a whole number 0 to {MAX_SEED}")
-                    ),
+                    request.seed,
+                    lambda s: (set_message(None), update(seed=s)),  # a good seed: no mistake
+                    set_message,
                 )
         with solara.Column():
             with solara.Row():
