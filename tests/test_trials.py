@@ -503,6 +503,21 @@ def test_the_trial_figure_has_labelled_axes_and_a_title(name):
     assert ax.get_xlabel() or ax.get_ylabel()
 
 
+@pytest.mark.parametrize("name", ["fuentes-2014", "ferreira-2013", "burns-evon-2007"])
+def test_everything_drawn_in_the_trial_figure_lies_inside_it(name):
+    # Long labels and published findings used to run off the edges (Burns & Evon).
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    fig = trial_figure(run_trial(name, replicates=3, seed=1))
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    drawn = fig.get_tightbbox(canvas.get_renderer())  # inches, every drawn artist
+    page = fig.bbox_inches
+    tolerance = 0.02
+    assert drawn.x0 >= page.x0 - tolerance and drawn.y0 >= page.y0 - tolerance, drawn
+    assert drawn.x1 <= page.x1 + tolerance and drawn.y1 <= page.y1 + tolerance, drawn
+
+
 # --- command line ---------------------------------------------------------------------------------
 
 

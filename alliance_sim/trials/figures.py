@@ -6,6 +6,7 @@ the web app alike.
 
 from __future__ import annotations
 
+import textwrap
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -16,6 +17,13 @@ if TYPE_CHECKING:
     from alliance_sim.trials.run import TrialResult
 
 __all__ = ["power_figure", "trial_figure"]
+
+LABEL_WIDTH = 28
+"""Characters per line of a regression figure's row labels."""
+PUBLISHED_WIDTH = 70
+"""Characters per line of the published finding written under each row."""
+TITLE_WIDTH = 75
+"""Characters per line of a trial figure's title (the protocol's title)."""
 
 
 def _errors(rows: pd.DataFrame) -> np.ndarray:
@@ -43,9 +51,11 @@ def _factorial_axes(result: TrialResult, ax: object) -> None:
         ax.scatter(  # type: ignore[attr-defined]
             x, published, marker="D", color="#c0392b", zorder=3, label="published mean"
         )
+        label = "published: range the simulation must fall in"
         for xi, low, high in zip(x, rows["low"], rows["high"], strict=True):
             if np.isfinite(low) and np.isfinite(high):
-                ax.vlines(xi + 0.3, low, high, color="#c0392b", alpha=0.5, linewidth=3)  # type: ignore[attr-defined]
+                ax.vlines(xi + 0.3, low, high, color="#c0392b", alpha=0.5, linewidth=3, label=label)  # type: ignore[attr-defined]
+                label = "_nolegend_"  # one legend entry for all the ranges
     labels = [protocol.arm(key.split(":", 1)[1]).label for key in rows["estimate"]]
     ax.set_xticks(x, labels, rotation=15, ha="right")  # type: ignore[attr-defined]
     ax.set_ylabel(_outcome_label(protocol.outcome))  # type: ignore[attr-defined]
@@ -64,8 +74,13 @@ def _outcome_label(outcome: str) -> str:
 
 
 def _regression_axes(result: TrialResult, ax: object) -> None:
+    """One row per model: the coefficient with its interval, and under it what was published.
+
+    Labels and published findings are long sentences, so they are wrapped to
+    the figure's width rather than running off its edges.
+    """
     rows = result.table[result.table["estimate"].str.startswith("coef:")].reset_index(drop=True)
-    y = np.arange(len(rows))[::-1]
+    y = np.arange(len(rows))[::-1].astype(float)
     ax.errorbar(  # type: ignore[attr-defined]
         rows["simulated"],
         y,
@@ -73,22 +88,28 @@ def _regression_axes(result: TrialResult, ax: object) -> None:
         fmt="o",
         color="#2c6fb0",
         capsize=4,
-        label=f"simulated ({rows['interval'].iloc[0]})",
+        label=f"simulated coefficient ({rows['interval'].iloc[0]})",
     )
-    ax.axvline(0.0, color="grey", linewidth=1)  # type: ignore[attr-defined]
+    ax.axvline(0.0, color="grey", linewidth=1, label="no effect")  # type: ignore[attr-defined]
     for yi, text in zip(y, rows["published"], strict=True):
         if text:
-            ax.annotate(  # type: ignore[attr-defined]
-                f"published: {text}",
-                (0, yi),
-                xytext=(4, 6),
-                textcoords="offset points",
+            ax.text(  # type: ignore[attr-defined]
+                0.01,
+                yi - 0.22,
+                textwrap.fill(f"published: {text}", PUBLISHED_WIDTH, break_on_hyphens=False),
+                transform=ax.get_yaxis_transform(),  # type: ignore[attr-defined]
+                va="top",
                 fontsize="small",
                 color="#c0392b",
             )
-    ax.set_yticks(y, rows["label"])  # type: ignore[attr-defined]
+    ax.set_ylim(-0.95, len(rows) - 0.45)  # type: ignore[attr-defined]
+    ax.set_yticks(
+        y, [textwrap.fill(label, LABEL_WIDTH, break_on_hyphens=False) for label in rows["label"]]
+    )  # type: ignore[attr-defined]
     ax.set_xlabel("Regression coefficient (outcome units per unit of the predictor)")  # type: ignore[attr-defined]
-    ax.legend(loc="lower right", fontsize="small")  # type: ignore[attr-defined]
+    ax.legend(  # type: ignore[attr-defined]
+        loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2, fontsize="small", frameon=False
+    )
 
 
 def trial_figure(result: TrialResult) -> Figure:
@@ -106,9 +127,9 @@ def trial_figure(result: TrialResult) -> Figure:
     else:
         _regression_axes(result, ax)
     n = ", ".join(f"{arm} {k}" for arm, k in result.n_per_arm.items())
+    title = textwrap.fill(result.protocol.title, TITLE_WIDTH, break_on_hyphens=False)
     ax.set_title(
-        f"{result.protocol.title}\n{result.replicates} simulated trial(s); n per arm: {n}",
-        fontsize="medium",
+        f"{title}\n{result.replicates} simulated trial(s); n per arm: {n}", fontsize="medium"
     )
     return fig
 
