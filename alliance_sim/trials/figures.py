@@ -103,9 +103,8 @@ def _regression_axes(result: TrialResult, ax: object) -> None:
                 color="#c0392b",
             )
     ax.set_ylim(-0.95, len(rows) - 0.45)  # type: ignore[attr-defined]
-    ax.set_yticks(
-        y, [textwrap.fill(label, LABEL_WIDTH, break_on_hyphens=False) for label in rows["label"]]
-    )  # type: ignore[attr-defined]
+    labels = [textwrap.fill(label, LABEL_WIDTH, break_on_hyphens=False) for label in rows["label"]]
+    ax.set_yticks(y, labels)  # type: ignore[attr-defined]
     ax.set_xlabel("Regression coefficient (outcome units per unit of the predictor)")  # type: ignore[attr-defined]
     ax.legend(  # type: ignore[attr-defined]
         loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2, fontsize="small", frameon=False
