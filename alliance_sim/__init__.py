@@ -19,25 +19,89 @@ Quick start::
 The library never imports a face (command line, web app, notebooks).
 """
 
+from __future__ import annotations
+
+import sys
+from importlib import import_module
 from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as _version
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
-from alliance_sim.compare import Comparison, compare
 from alliance_sim.errors import AllianceSimError, ParameterError, ScenarioError
-from alliance_sim.metrics import METRICS
-from alliance_sim.model import PHASES, ClinicModel
-from alliance_sim.params import SCHEMA, Params
-from alliance_sim.scenarios import Scenario, builtin_scenarios, load_scenario
-from alliance_sim.simulation import (
-    ENGINES,
-    ClinicRun,
-    Replicates,
-    Simulation,
-    replicate_seeds,
-    run_clinic,
-    run_replicates,
-    simulate,
-)
+
+if TYPE_CHECKING:  # type checkers see the names; at run time __getattr__ imports them
+    from alliance_sim.compare import Comparison, compare
+    from alliance_sim.metrics import METRICS
+    from alliance_sim.model import PHASES, ClinicModel
+    from alliance_sim.params import SCHEMA, Params
+    from alliance_sim.scenarios import Scenario, builtin_scenarios, load_scenario
+    from alliance_sim.simulation import (
+        ENGINES,
+        ClinicRun,
+        Replicates,
+        Simulation,
+        replicate_seeds,
+        run_clinic,
+        run_replicates,
+        simulate,
+    )
+
+#: The public names imported on first use, and the module each comes from: importing
+#: them all up front would load pandas, Mesa and SciPy, which `alliance-sim --help`
+#: and any face that needs one name should not wait for.
+_LAZY: dict[str, str] = {
+    "Comparison": "alliance_sim.compare",
+    "compare": "alliance_sim.compare",
+    "METRICS": "alliance_sim.metrics",
+    "PHASES": "alliance_sim.model",
+    "ClinicModel": "alliance_sim.model",
+    "SCHEMA": "alliance_sim.params",
+    "Params": "alliance_sim.params",
+    "Scenario": "alliance_sim.scenarios",
+    "builtin_scenarios": "alliance_sim.scenarios",
+    "load_scenario": "alliance_sim.scenarios",
+    "ENGINES": "alliance_sim.simulation",
+    "ClinicRun": "alliance_sim.simulation",
+    "Replicates": "alliance_sim.simulation",
+    "Simulation": "alliance_sim.simulation",
+    "replicate_seeds": "alliance_sim.simulation",
+    "run_clinic": "alliance_sim.simulation",
+    "run_replicates": "alliance_sim.simulation",
+    "simulate": "alliance_sim.simulation",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Import a public name of :data:`_LAZY` from its module on first use (PEP 562)."""
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(_LAZY[name]), name)
+    globals()[name] = value  # the next look-up does not come here
+    return value
+
+
+def __dir__() -> list[str]:
+    """The module's names, the ones not imported yet included."""
+    return sorted(set(globals()) | set(_LAZY))
+
+
+class _Package(ModuleType):
+    """This package's module object: keeps ``alliance_sim.compare`` the function.
+
+    Importing the submodule ``alliance_sim.compare`` binds the package's
+    attribute ``compare`` to that module, which would hide the function of the
+    same name once anything imported the submodule directly. When the package
+    imported everything up front the function always won; it still does.
+    """
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if isinstance(value, ModuleType) and _LAZY.get(name) == value.__name__:
+            value = getattr(value, name)
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
 
 try:
     __version__ = _version("alliance-sim")

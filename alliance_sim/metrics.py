@@ -15,9 +15,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
+
+if TYPE_CHECKING:  # only an annotation: the metric names load without pandas (CLI --help)
+    import pandas as pd
 
 __all__ = [
     "COMPARE_METRICS",

@@ -47,6 +47,7 @@ from alliance_sim.errors import AllianceSimError
 from alliance_sim.params import Params, check_seed
 from alliance_sim.simulation import replicate_seeds, simulate
 from alliance_sim.trials import Protocol, TrialResult, builtin_protocols, run_trial, trial_figure
+from alliance_sim.validation_defaults import CI_SEED, DEFAULT_REPLICATES
 
 __all__ = [
     "CI_SEED",
@@ -59,12 +60,6 @@ __all__ = [
     "validate",
     "write_report",
 ]
-
-CI_SEED = 20141114
-"""The seed the test suite (CI) validates with."""
-
-DEFAULT_REPLICATES = 200
-"""Simulated trials per trial pattern: enough that verdicts are stable across seeds."""
 
 CLINICS_PER_REPLICATE = 5
 """Default clinics simulated per replicate for the engagement and measurement patterns.

@@ -276,6 +276,63 @@ def test_every_subcommand_help_shows_examples():
         assert f"alliance-sim {command}" in result.stdout
 
 
+HEAVY_LIBRARIES = ("pandas", "mesa", "matplotlib", "scipy", "statsmodels")
+
+# Run in a fresh interpreter: the test process has imported the whole library.
+EVERY_HELP = """
+import argparse, contextlib, io, json, sys
+
+from alliance_sim.cli import build_parser, main
+
+parser = build_parser()
+commands = next(
+    list(action.choices)
+    for action in parser._actions
+    if isinstance(action, argparse._SubParsersAction)
+)
+codes = {}
+for command in ["", *commands]:
+    with contextlib.redirect_stdout(io.StringIO()):
+        try:
+            main([command, "--help"] if command else ["--help"])
+        except SystemExit as stop:
+            codes[command] = stop.code
+loaded = sorted({name.partition(".")[0] for name in sys.modules})
+print(json.dumps({"codes": codes, "loaded": loaded}))
+"""
+
+
+def test_help_of_every_command_loads_no_heavy_library():
+    result = subprocess.run([sys.executable, "-c", EVERY_HELP], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert set(report["codes"]) >= {"", "run", "compare", "validate", "lesson", "params"}
+    assert all(code == 0 for code in report["codes"].values()), report["codes"]
+    assert [name for name in HEAVY_LIBRARIES if name in report["loaded"]] == []
+
+
+LAZY_PACKAGE = """
+import sys
+
+import alliance_sim
+
+assert [name for name in sys.modules if name.partition(".")[0] == "pandas"] == []
+import alliance_sim.compare  # binds the package's attribute `compare` to the submodule
+
+from alliance_sim import __all__, compare
+
+assert compare is alliance_sim.compare is sys.modules["alliance_sim.compare"].compare
+assert set(__all__) <= set(dir(alliance_sim))
+for name in __all__:
+    getattr(alliance_sim, name)
+"""
+
+
+def test_the_package_imports_its_public_names_on_first_use_and_compare_stays_the_function():
+    result = subprocess.run([sys.executable, "-c", LAZY_PACKAGE], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+
+
 def test_console_script_runs_outside_python(tmp_path):
     result = subprocess.run(
         ["alliance-sim", "scenarios"], capture_output=True, text=True, cwd=tmp_path, check=True

@@ -8,6 +8,7 @@ from typing import Any
 
 from alliance_sim.cli._common import formatter, print_json, progress_bar, seed_type
 from alliance_sim.errors import AllianceSimError
+from alliance_sim.validation_defaults import CI_SEED, DEFAULT_REPLICATES
 
 VALIDATE_EPILOG = """\
 examples:
@@ -27,8 +28,6 @@ effect; patient vs therapist ratings). Exit code 0 when every pattern passes,
 
 def register(sub: Any) -> None:
     """Add ``validate`` to the subcommands."""
-    from alliance_sim.validation import CI_SEED, DEFAULT_REPLICATES
-
     validate = sub.add_parser(
         "validate",
         help="check the model against published patterns (exit 1 if any fails)",
