@@ -518,6 +518,34 @@ def test_everything_drawn_in_the_trial_figure_lies_inside_it(name):
     assert drawn.x1 <= page.x1 + tolerance and drawn.y1 <= page.y1 + tolerance, drawn
 
 
+def test_a_trial_too_small_for_its_models_leaves_their_estimates_out_and_says_so():
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # statsmodels' rank and divide warnings included
+        result = run_trial("ferreira-2013", n_per_arm=2, replicates=10, seed=1)
+    table = result.table.set_index("estimate")
+    # Two patients per arm leave no error for the moderation model of function.
+    moderation = table.loc["moderation:function"]
+    assert moderation["estimated"] == 0
+    assert np.isnan(moderation["simulated"]) and np.isnan(moderation["agrees"])
+    short = table[table["estimated"] < 10]
+    note = result.estimation_note()
+    assert note is not None
+    for row in short.itertuples():
+        assert f"{row.label}: {row.estimated} of 10" in note
+    # What is reported comes from real fits, never from one that passes through every
+    # patient (that gave F = 6e23 before).
+    values = result.estimates["value"].dropna()
+    assert len(values) > 0 and (values.abs() < 1e6).all(), values.abs().max()
+
+
+def test_a_trial_large_enough_estimates_everything_in_every_trial():
+    result = run_trial("ferreira-2013", replicates=3, seed=1)
+    assert (result.table["estimated"] == 3).all()
+    assert result.estimation_note() is None
+
+
 # --- command line ---------------------------------------------------------------------------------
 
 
@@ -525,6 +553,15 @@ def run_cli(capsys, *args: str) -> tuple[int, str, str]:
     code = main(list(args))
     out, err = capsys.readouterr()
     return code, out, err
+
+
+def test_a_trial_too_small_for_its_models_prints_a_note_and_no_nan(capsys):
+    code, out, _ = run_cli(
+        capsys, "trial", "ferreira-2013", "--n-per-arm", "2", "--replicates", "3", "--seed", "1"
+    )
+    assert code == 0
+    assert "nan" not in out.lower()
+    assert "note: too few patients with data" in out and "use more patients per arm" in out
 
 
 def test_trial_prints_the_published_and_the_simulated_table(capsys):

@@ -391,6 +391,23 @@ def test_the_trials_page_runs_a_published_trial_and_shows_published_beside_simul
     assert not error_texts(rc)
 
 
+def test_the_trials_page_says_when_a_trial_was_too_small_to_estimate_everything():
+    from alliance_sim.trials import builtin_protocols
+
+    ferreira = builtin_protocols()["ferreira-2013"]
+    _, rc = solara.render(Trials(), handle_error=False)
+    study = next(w for w in rc.find(v.Select).widgets if w.label == "Published study")
+    study.v_model = next(item for item in study.items if "Ferreira" in str(item))
+    patients = next(w for w in rc.find(v.Slider).widgets if w.label.startswith("Patients per arm"))
+    patients.v_model = 5
+    rc.find(v.Slider, label="Replicate trials (each with new patients)").widget.v_model = 20
+    rc.find(v.Btn, children=["Run trial"]).widget.click()
+    assert wait_for(lambda: rc.find(ipywidgets.Image).widgets, 120), "no trial figure"
+    assert ferreira.title in shown_text(rc)
+    warnings = [str(w.children[0]) for w in rc.find(v.Alert, type="warning").widgets]
+    assert any("Too few patients" in text and "of 20" in text for text in warnings), warnings
+
+
 def test_the_comparison_table_puts_each_published_value_beside_the_simulated_one():
     from alliance_sim.trials import run_trial
 

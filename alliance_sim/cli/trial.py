@@ -177,7 +177,7 @@ def _print_table(result: Any) -> None:
                 else "",
                 _num(row.p_value, 3)
                 if result.replicates == 1
-                else f"{100 * row.share_significant:.0f}%",
+                else _num(100 * row.share_significant, 0) + "%" * (row.estimated > 0),
                 _verdict(row.agrees),
             )
         )
@@ -191,6 +191,9 @@ def _print_table(result: Any) -> None:
             for i, (c, w) in enumerate(zip(r[2:], widths[2:], strict=True))
         ]
         print("  ".join(cells).rstrip())
+    note = result.estimation_note()
+    if note:
+        print(f"\nnote: {note}")
     if result.power is not None:
         print()
         print(f"power to detect {result.power['estimate'].iloc[0]} (p < 0.05):")

@@ -18,12 +18,15 @@ replicates into one row per estimate beside the published value.
 from __future__ import annotations
 
 import functools
+import warnings
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import patsy
 import statsmodels.api as sm
+from statsmodels.tools.sm_exceptions import SingularMatrixWarning
 
 from alliance_sim.trials.protocol import Model, Protocol, Published
 
@@ -41,6 +44,10 @@ __all__ = [
 
 ALPHA = 0.05
 """Significance level of every test and 1 − the coverage of every interval."""
+
+EXACT_FIT = 1e-10
+"""A regression whose residual sum of squares is below this share of the outcome's spread
+fits its patients exactly: there is no error left to test against."""
 
 ESTIMATE_COLUMNS: tuple[str, ...] = (
     "replicate",
@@ -172,6 +179,32 @@ def factorial_estimates(protocol: Protocol, trial: pd.DataFrame) -> list[dict[st
     return rows
 
 
+def _fit(y: np.ndarray, x: np.ndarray, term: int | None = None) -> Any:
+    """The OLS fit of ``y`` on ``x``, or None when the regression cannot answer.
+
+    A small trial can leave too few patients with data to estimate ``term`` (the
+    column of the coefficient reported): fewer patients than independent
+    columns, a ``term`` that other columns already explain (an arm with nobody
+    left), or a model that fits its patients exactly (no error left to test
+    against). Such a trial's estimate is left out (NaN) rather than reported as a
+    number without meaning. Columns that coincide elsewhere (everybody in an arm
+    rating the alliance at the ceiling) only make the model smaller: statsmodels
+    then fits and tests it with the degrees of freedom it really has.
+    """
+    rank = int(np.linalg.matrix_rank(x))
+    if len(y) - rank < 1:
+        return None
+    if term is not None and int(np.linalg.matrix_rank(np.delete(x, term, axis=1))) == rank:
+        return None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SingularMatrixWarning)  # rank is handled above
+        fit = sm.OLS(y, x).fit()
+    spread = float(np.sum((y - y.mean()) ** 2))
+    if fit.ssr <= EXACT_FIT * max(spread, np.finfo(float).tiny):
+        return None
+    return fit
+
+
 def regression_estimates(protocol: Protocol, data: pd.DataFrame) -> pd.DataFrame:
     """Each model's coefficient (and moderation F test) in every replicate trial of ``data``.
 
@@ -194,23 +227,25 @@ def regression_estimates(protocol: Protocol, data: pd.DataFrame) -> pd.DataFrame
             rows_r = replicate == r
             yr = y.to_numpy()[rows_r, 0]
             xr = x.to_numpy()[rows_r]
-            fit = sm.OLS(yr, xr).fit()
-            low, high = fit.conf_int(alpha=ALPHA)[column]
+            fit = _fit(yr, xr, column)
+            low, high = fit.conf_int(alpha=ALPHA)[column] if fit else (np.nan, np.nan)
             rows.append(
                 {
                     "replicate": int(r),
                     "estimate": f"coef:{model.name}",
                     "label": model.label,
-                    "value": float(fit.params[column]),
+                    "value": float(fit.params[column]) if fit else np.nan,
                     "ci_low": float(low),
                     "ci_high": float(high),
-                    "p_value": float(fit.pvalues[column]),
+                    "p_value": float(fit.pvalues[column]) if fit else np.nan,
                     "n": int(rows_r.sum()),
                 }
             )
             if full_x is not None:
-                full = sm.OLS(yr, full_x.to_numpy()[rows_r]).fit()
-                f_value, p_value, _ = full.compare_f_test(fit)
+                full = _fit(yr, full_x.to_numpy()[rows_r]) if fit else None
+                f_value, p_value = np.nan, np.nan
+                if full and full.df_model > fit.df_model:  # something left to test
+                    f_value, p_value, _ = full.compare_f_test(fit)
                 rows.append(
                     {
                         "replicate": int(r),
@@ -278,7 +313,9 @@ def summarise_estimates(protocol: Protocol, estimates: pd.DataFrame) -> pd.DataF
     for a real effect). ``agrees`` says whether the simulation matches the
     published result: within its tolerance where one is given, otherwise —
     for an ``expect`` — whether at least half of the simulated trials find
-    what the study found.
+    what the study found. ``estimated`` counts the trials in which the estimate
+    could be computed (a trial with fewer patients with data than its model has
+    coefficients cannot); the others are left out of its value and interval.
     """
     published = {p.estimate: p for p in protocol.published}
     rows = []
@@ -286,14 +323,16 @@ def summarise_estimates(protocol: Protocol, estimates: pd.DataFrame) -> pd.DataF
         part = estimates[estimates["estimate"] == key]
         values = part["value"].to_numpy(dtype=float)
         p = part["p_value"].to_numpy(dtype=float)
-        if len(part) == 1:
+        estimated = int(np.isfinite(values).sum())
+        interval = "95% CI" if len(part) == 1 else "95% of trials"
+        if estimated == 0:  # no trial could estimate it (too few patients): nothing to say
+            simulated = low = high = np.nan
+        elif len(part) == 1:
             simulated = float(values[0])
             low, high = float(part["ci_low"].iloc[0]), float(part["ci_high"].iloc[0])
-            interval = "95% CI"
         else:
             simulated = float(np.nanmean(values))
             low, high = (float(q) for q in np.nanpercentile(values, [2.5, 97.5]))
-            interval = "95% of trials"
         pub = published.get(key)
         rows.append(
             {
@@ -308,9 +347,11 @@ def summarise_estimates(protocol: Protocol, estimates: pd.DataFrame) -> pd.DataF
                 "simulated_low": low,
                 "simulated_high": high,
                 "interval": interval,
-                "p_value": float(np.nanmedian(p)) if len(p) else np.nan,
-                "share_significant": float(np.mean(p < ALPHA)) if len(p) else np.nan,
-                "agrees": _agreement(pub, simulated, values, p) if pub else np.nan,
+                "p_value": float(np.nanmedian(p)) if estimated else np.nan,
+                # a trial that could not estimate it found nothing significant
+                "share_significant": float(np.mean(p < ALPHA)) if estimated else np.nan,
+                "agrees": _agreement(pub, simulated, values, p) if pub and estimated else np.nan,
+                "estimated": estimated,
             }
         )
     return pd.DataFrame(rows)

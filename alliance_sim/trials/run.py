@@ -84,6 +84,24 @@ class TrialResult:
             out["power"] = records(self.power)
         return out
 
+    def estimation_note(self) -> str | None:
+        """What could not be estimated in every trial, in a sentence; None when all could.
+
+        A small trial can have fewer patients with data than a model has
+        coefficients; that trial's estimate is left out (see ``estimated`` in
+        :attr:`table`).
+        """
+        short = self.table[self.table["estimated"] < self.replicates]
+        if short.empty:
+            return None
+        which = "; ".join(
+            f"{row.label}: {row.estimated} of {self.replicates}" for row in short.itertuples()
+        )
+        return (
+            "too few patients with data for some models' coefficients, so these estimates "
+            f"come from fewer trials ({which}); use more patients per arm"
+        )
+
 
 def _check_n(n_per_arm: int | None) -> int | None:
     if n_per_arm is None:

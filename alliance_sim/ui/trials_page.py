@@ -57,7 +57,7 @@ def comparison_rows(result: TrialResult) -> pd.DataFrame:
             ],
             "simulated": [_number(v) for v in table["simulated"]],
             "simulated interval": [
-                f"{_number(low)} to {_number(high)}"
+                f"{_number(low)} to {_number(high)}" if _number(low) else ""
                 for low, high in zip(table["simulated_low"], table["simulated_high"], strict=True)
             ],
             "agrees": [verdict.get(v, "") for v in table["agrees"]],
@@ -178,5 +178,8 @@ def Trials() -> solara.Element:
                         style={"display": "block", "margin-bottom": "8px"},
                     )
                     solara.DataFrame(comparison_rows(result), items_per_page=20)
+                    note = result.estimation_note()
+                    if note:
+                        solara.Warning(note[0].upper() + note[1:] + ".")
                 solara.FigureMatplotlib(trial_figure(result), dependencies=[result], format="png")
     return page
