@@ -100,6 +100,11 @@ def _num(value: float, digits: int = 2) -> str:
     return f"{value:.{digits}f}"
 
 
+def _share(value: float) -> str:
+    """A share as a percentage; empty when no trial could estimate it (NaN)."""
+    return "" if math.isnan(value) else f"{100 * value:.0f}%"
+
+
 def _verdict(value: float) -> str:
     if isinstance(value, float) and math.isnan(value):
         return ""
@@ -175,9 +180,7 @@ def _print_table(result: Any) -> None:
                 f"{_num(row.simulated_low)} to {_num(row.simulated_high)}"
                 if not math.isnan(row.simulated_low)
                 else "",
-                _num(row.p_value, 3)
-                if result.replicates == 1
-                else _num(100 * row.share_significant, 0) + "%" * (row.estimated > 0),
+                _num(row.p_value, 3) if result.replicates == 1 else _share(row.share_significant),
                 _verdict(row.agrees),
             )
         )

@@ -7,6 +7,7 @@ and unit, with its help text underneath, grouped by the schema's groups.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import reacton.ipyvuetify as rv
@@ -19,8 +20,8 @@ from alliance_sim.ui.style import CONTROL_CLASS
 __all__ = ["GroupControls", "GroupSection", "ParameterControl", "SeedInput", "control_label"]
 
 STEP_FLOAT = 0.01
-FLOAT_DECIMALS = 2
-"""The float sliders move in steps of :data:`STEP_FLOAT`, i.e. show this many decimals."""
+FLOAT_DECIMALS = round(-math.log10(STEP_FLOAT))
+"""The decimals a float slider shows: it moves in steps of :data:`STEP_FLOAT`."""
 
 
 def control_label(spec: Parameter) -> str:
