@@ -652,6 +652,38 @@ def test_a_key_with_a_control_character_is_refused():
         parse_protocol(text, "keys.toml")
 
 
+MATH = r"$\foo$ and $\frac{a}$"  # mathtext would raise on both
+MATH_TOML = MATH.replace("\\", "\\\\")  # the same as a TOML basic string's content
+
+
+@pytest.mark.parametrize("name", ["fuentes-2014", "ferreira-2013"])
+def test_dollar_signs_in_protocol_text_are_drawn_as_text_not_parsed_as_mathtext(name):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from alliance_sim.trials import power_figure, trial_figure
+
+    text = (PROTOCOLS / f"{name}.toml").read_text(encoding="utf-8")
+    for key in ("title", "label", "text"):
+        text = re.sub(f'^{key} = ".*"$', lambda _, k=key: f'{k} = "{MATH_TOML}"', text, flags=re.M)
+    protocol = parse_protocol(text, "math.toml")
+    assert protocol.title == MATH
+    result = run_trial(protocol, n_per_arm=8, replicates=2, seed=1)
+    fig = trial_figure(result)
+    FigureCanvasAgg(fig).draw()
+    drawn = [t.get_text() for t in fig.findobj(lambda a: hasattr(a, "get_text"))]
+    assert any(MATH in t for t in drawn)
+    curve = pd.DataFrame(
+        {
+            "n_per_arm": [8],
+            "estimate": [f"effect:{MATH}"],
+            "power": [0.5],
+            "power_low": [0.2],
+            "power_high": [0.8],
+        }
+    )
+    FigureCanvasAgg(power_figure(curve)).draw()
+
+
 # --- the documentation ---------------------------------------------------------------------------
 
 README = Path(__file__).resolve().parents[1] / "README.md"
