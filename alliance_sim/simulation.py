@@ -182,11 +182,11 @@ class Simulation:
 
     def table(self, name: str) -> pd.DataFrame:
         """The table ``name``; an error names the tables that were recorded."""
-        if name not in self.tables:
+        if not isinstance(name, str) or name not in self.tables:
             recorded = ", ".join(self.tables)
             raise ParameterError(
-                f"the {name!r} table was not recorded (recorded: {recorded});"
-                f" pass tables=[..., {name!r}] to simulate()"
+                f"the {shown(name)} table was not recorded (recorded: {recorded});"
+                f" pass tables=[..., {shown(name)}] to simulate()"
             )
         return self.tables[name]
 

@@ -354,5 +354,6 @@ def name_value(
     """
     allowed = tuple(names)
     if not isinstance(value, str) or value not in allowed:
-        raise not_allowed(error, source, key, value, f"{what}, one of " + ", ".join(allowed))
+        listed = ", ".join(name if len(name) <= 60 else shown(name) for name in allowed)
+        raise not_allowed(error, source, key, value, f"{what}, one of {listed}")
     return value

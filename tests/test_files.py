@@ -263,11 +263,11 @@ def test_files_written_together_all_appear(tmp_path):
 
 
 @contextlib.contextmanager
-def tiny_disk(folder: Path) -> Iterator[Path]:
+def tiny_disk(folder: Path, options: str = "size=64k") -> Iterator[Path]:
     """A 64 kB tmpfs at ``folder`` (root only); skips the test where mounting is not allowed."""
     folder.mkdir()
     mounted = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(folder)], capture_output=True
+        ["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(folder)], capture_output=True
     )
     if mounted.returncode != 0:
         pytest.skip("cannot mount a tmpfs here")
@@ -285,3 +285,25 @@ def test_a_full_disk_is_one_message_and_leaves_the_old_files_and_no_temporary(tm
             write_tables(big, disk / "x.csv")
         assert (disk / "x.csv").read_text(encoding="utf-8") == "old"
         assert sorted(p.name for p in disk.iterdir()) == ["x.csv"]
+
+
+def test_a_read_only_folder_is_one_message_and_no_temporary(tmp_path):
+    with tiny_disk(tmp_path / "ro", "ro,size=64k") as disk:
+        with pytest.raises(AllianceSimError) as caught:
+            write_tables(frames(), disk / "x.csv")
+        assert str(caught.value) == (
+            f"cannot write {disk / 'x.csv'}: Read-only file system (nothing was written)"
+        )
+        assert list(disk.iterdir()) == []
+
+
+def test_a_cleanup_that_fails_does_not_hide_the_real_error(tmp_path, monkeypatch):
+    def full(path: Path) -> None:
+        raise OSError(28, "No space left on device")
+
+    def unremovable(self: Path, missing_ok: bool = False) -> None:
+        raise PermissionError(13, "Permission denied", str(self))
+
+    monkeypatch.setattr(Path, "unlink", unremovable)
+    with pytest.raises(AllianceSimError, match=r"No space left on device \(nothing was written\)"):
+        write_files({tmp_path / "a.csv": full})

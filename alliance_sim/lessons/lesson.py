@@ -53,7 +53,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from alliance_sim.errors import AllianceSimError, ParameterError, ScenarioError
+from alliance_sim.errors import AllianceSimError, ParameterError, ScenarioError, shown
 from alliance_sim.metrics import METRICS
 from alliance_sim.named_files import load_named, read_builtins
 from alliance_sim.params import MAX_SEED, Params
@@ -254,7 +254,7 @@ def _question(data: Mapping[str, Any], source: str) -> Question:
             source,
             "question.answer",
             answer,
-            "one of the choices: " + ", ".join(repr(c) for c in choices),
+            "one of the choices: " + ", ".join(shown(c) for c in choices),
         )
     return Question(text, tuple(choices), str(answer))
 
