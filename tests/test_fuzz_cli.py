@@ -108,7 +108,13 @@ FIGURE_PATHS = st.sampled_from(
 
 
 def maybe(draw: st.DrawFn, words: list[str], probability_true: float = 0.5) -> list[str]:
+    """``words`` with the given probability, else nothing."""
     return words if draw(st.floats(0, 1)) < probability_true else []
+
+
+def usually(draw: st.DrawFn, common: list[str], odd: st.SearchStrategy[str]) -> str:
+    """One of ``common`` four times in five, else something ``odd``."""
+    return draw(st.sampled_from(common)) if draw(st.floats(0, 1)) < 0.8 else draw(odd)
 
 
 @st.composite
@@ -118,30 +124,26 @@ def run_or_compare_or_lesson(draw: st.DrawFn) -> tuple[list[str], dict[str, byte
     files: dict[str, bytes] = {}
     if command == "lesson":
         files["lesson.toml"] = draw(mutated_document("lesson"))
-        target = draw(st.sampled_from(["lesson.toml"] * 4 + list(LESSONS[:2]) + ["scenario.toml"]))
-        target = draw(st.one_of(st.just(target), FILE_ARGUMENT)) if draw(st.booleans()) else target
-        argv = [
-            "lesson",
-            target,
-            "--replicates",
-            draw(st.sampled_from(["2", "2", "1", "101", "x"])),
-        ]
-        argv += maybe(draw, ["--seed", draw(st.sampled_from(["0", "7", "-1", "9" * 30]))], 0.3)
+        target = usually(draw, ["lesson.toml"] * 4 + [LESSONS[0]], FILE_ARGUMENT)
+        replicates = usually(draw, ["2"], st.sampled_from(["1", "101", "x", ""]))
+        argv = ["lesson", target, "--replicates", replicates]
+        seed = usually(draw, ["0", "7"], st.sampled_from(["-1", "9" * 30]))
+        argv += maybe(draw, ["--seed", seed], 0.3)
         argv += maybe(draw, ["--figure", draw(FIGURE_PATHS)], 0.15)
         argv += maybe(draw, ["--json"], 0.3)
         return [*argv, "--quiet"], files
     files["scenario.toml"] = draw(mutated_document("scenario"))
-    scenario = st.sampled_from([*SCENARIOS[:3], "scenario.toml", "scenario.toml"]) | FILE_ARGUMENT
-    argv = [command, draw(scenario)]
+    scenarios = [*SCENARIOS[:3], "scenario.toml", "scenario.toml"]
+    argv = [command, usually(draw, scenarios, FILE_ARGUMENT)]
     if command == "compare":
-        argv.append(draw(scenario))
+        argv.append(usually(draw, scenarios, FILE_ARGUMENT))
     argv += list(SIZES)
-    for _ in range(draw(st.integers(0, 3))):
+    for _ in range(draw(st.sampled_from([0, 0, 0, 1, 2]))):
         argv += draw(set_option())
     if command == "compare":
         for flag in ("--set-a", "--set-b"):
             argv += maybe(draw, draw(set_option(flag)), 0.2)
-        argv += ["--replicates", draw(st.sampled_from(["2", "2", "3", "1", "10001", "x"]))]
+        argv += ["--replicates", usually(draw, ["2", "3"], st.sampled_from(["1", "10001", "x"]))]
         argv += maybe(draw, ["--engine", draw(st.sampled_from(["agent", "cohort", "fast"]))], 0.3)
         metrics = st.sampled_from(
             ["all", "adherence", "bond,dropout", "", ",", "happiness", *METRICS]
@@ -151,7 +153,8 @@ def run_or_compare_or_lesson(draw: st.DrawFn) -> tuple[list[str], dict[str, byte
     else:
         argv += maybe(draw, ["--out", draw(OUT_PATHS)], 0.4)
         argv += maybe(draw, ["--figure", draw(FIGURE_PATHS)], 0.1)
-    argv += maybe(draw, ["--seed", draw(st.sampled_from(["0", "3", "-1", "x", "9" * 5000]))], 0.3)
+    seed = usually(draw, ["0", "3"], st.sampled_from(["-1", "x", "9" * 5000]))
+    argv += maybe(draw, ["--seed", seed], 0.3)
     argv += maybe(draw, ["--json"], 0.3)
     return [*argv, "--quiet"], files
 
@@ -196,9 +199,11 @@ def quick_commands(draw: st.DrawFn) -> tuple[list[str], dict[str, bytes]]:
 def trial_commands(draw: st.DrawFn) -> tuple[list[str], dict[str, bytes]]:
     """``trial`` with a mutated small protocol (or a special path) and small sizes."""
     files = {"protocol.toml": draw(mutated_document("protocol"))}
-    target = draw(st.sampled_from(["protocol.toml"] * 4 + ["fuentes-2014"]) | FILE_ARGUMENT)
-    argv = ["trial", target, "--n-per-arm", draw(st.sampled_from(["4", "5", "1", "x", "9" * 30]))]
-    argv += maybe(draw, ["--replicates", draw(st.sampled_from(["1", "2", "0", "x"]))], 0.3)
+    target = usually(draw, ["protocol.toml"] * 4 + ["fuentes-2014"], FILE_ARGUMENT)
+    n_per_arm = usually(draw, ["4", "5"], st.sampled_from(["1", "x", "9" * 30, ""]))
+    argv = ["trial", target, "--n-per-arm", n_per_arm]
+    replicates = usually(draw, ["1", "2"], st.sampled_from(["0", "x", "10001"]))
+    argv += maybe(draw, ["--replicates", replicates], 0.3)
     argv += maybe(draw, ["--power", draw(st.sampled_from(["4", "4,6", "1", "", "x"]))], 0.1)
     argv += ["--power-replicates", "10"]
     argv += maybe(draw, ["--figure", draw(FIGURE_PATHS)], 0.1)
@@ -211,13 +216,14 @@ def sweep_commands(draw: st.DrawFn) -> tuple[list[str], dict[str, bytes]]:
     """``sweep`` (always serial) of a mutated tiny experiment, or ``analyse`` of a folder."""
     files = {"experiment.toml": draw(mutated_document("experiment"))}
     if draw(st.booleans()):
-        target = draw(st.sampled_from(["experiment.toml"] * 4) | SWEEP_FILE_ARGUMENT)
+        target = usually(draw, ["experiment.toml"], SWEEP_FILE_ARGUMENT)
         argv = ["sweep", target, "--executor", "serial", "--results", "results"]
         argv += maybe(draw, ["--csv", draw(st.sampled_from(["runs.csv", "", "folder.toml"]))], 0.2)
         argv += maybe(draw, ["--workers", draw(st.sampled_from(["0", "x", "2"]))], 0.1)
         argv += maybe(draw, ["--task-timeout", draw(st.sampled_from(["0", "nan", "x"]))], 0.1)
         return [*argv, "--no-analyse", "--quiet"], files
-    target = draw(st.sampled_from(["results", "folder.toml", "scenario.toml"]) | FILE_ARGUMENT)
+    odd = st.sampled_from(["folder.toml", "scenario.toml"]) | FILE_ARGUMENT
+    target = usually(draw, ["results"], odd)
     argv = ["analyse", target, *maybe(draw, ["--no-figures"], 0.7)]
     argv += maybe(draw, ["--outputs", draw(st.sampled_from(["alliance", "", "x", ","]))], 0.3)
     argv += maybe(draw, ["--csv", draw(st.sampled_from(["a.csv", "", "folder.toml"]))], 0.2)
@@ -289,29 +295,18 @@ def check_invocation(
         assert check_written_files(folder, inputs) == [], shown
 
 
-def results_folder(folder: Path) -> set[Path]:
-    """A finished tiny sweep in ``folder/results`` for ``analyse`` to read (made once, copied)."""
-    import shutil
+@pytest.fixture(scope="module")
+def finished_sweep(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A finished tiny sweep's results folder, for ``analyse`` to read (copied per example)."""
+    from fuzz_inputs import DOCUMENTS, to_toml
 
-    shutil.copytree(_finished_sweep(), folder / "results")
-    return set((folder / "results").rglob("*"))
-
-
-_SWEEP: list[Path] = []
-
-
-def _finished_sweep() -> Path:
-    if not _SWEEP:
-        from fuzz_inputs import DOCUMENTS, to_toml
-
-        home = Path(tempfile.mkdtemp(prefix="fuzz-sweep-"))
-        (home / "e.toml").write_text(to_toml(DOCUMENTS["experiment"]), encoding="utf-8")
-        spec, results = str(home / "e.toml"), str(home / "r")
-        argv = ["sweep", spec, "--executor", "serial", "--results", results, "--no-analyse"]
-        code, _, err, _ = invoke([*argv, "--quiet"])
-        assert code == 0, err
-        _SWEEP.append(home / "r")
-    return _SWEEP[0]
+    home = tmp_path_factory.mktemp("fuzz-sweep")
+    (home / "e.toml").write_text(to_toml(DOCUMENTS["experiment"]), encoding="utf-8")
+    spec, results = str(home / "e.toml"), str(home / "r")
+    argv = ["sweep", spec, "--executor", "serial", "--results", results, "--no-analyse"]
+    code, _, err, _ = invoke([*argv, "--quiet"])
+    assert code == 0, err
+    return home / "r"
 
 
 # --- my commands: run, compare, lesson (and the quick ones) -----------------------------------
@@ -342,8 +337,14 @@ def test_trial_ends_in_a_code_a_line_and_whole_files(invocation):
 
 
 @fuzz_settings(0.5)
-@given(sweep_commands())
-def test_sweep_and_analyse_end_in_a_code_a_line_and_whole_files(invocation):
+@given(invocation=sweep_commands())
+def test_sweep_and_analyse_end_in_a_code_a_line_and_whole_files(finished_sweep, invocation):
+    import shutil
+
+    def results_folder(folder: Path) -> set[Path]:
+        shutil.copytree(finished_sweep, folder / "results")
+        return set((folder / "results").rglob("*"))
+
     argv, files = invocation
     check_invocation(argv, files, prepare=results_folder if argv[0] == "analyse" else None)
 
