@@ -7,7 +7,7 @@ import math
 from typing import Any
 
 from alliance_sim.cli._common import formatter, print_json, progress_bar, seed_type
-from alliance_sim.errors import AllianceSimError
+from alliance_sim.errors import AllianceSimError, shown
 from alliance_sim.validation_defaults import CI_SEED, DEFAULT_REPLICATES
 
 VALIDATE_EPILOG = """\
@@ -56,9 +56,13 @@ def _replicates(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"replicates {text!r} is not a whole number") from None
+        raise argparse.ArgumentTypeError(
+            f"replicates {shown(text)} is not a whole number"
+        ) from None
     if not 2 <= value <= 10_000:
-        raise argparse.ArgumentTypeError(f"replicates {value} is out of range: allowed 2 to 10000")
+        raise argparse.ArgumentTypeError(
+            f"replicates {shown(value)} is out of range: allowed 2 to 10000"
+        )
     return value
 
 
@@ -76,12 +80,14 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
     from alliance_sim.validation import validate, write_report
 
-    if args.report:
-        target = Path(args.report)
-        if not target.parent.is_dir():
+    if args.report is not None:
+        from alliance_sim.io import check_targets
+
+        if not args.report.strip():
             raise AllianceSimError(
-                f"--report {args.report!r}: the folder {str(target.parent)!r} does not exist"
+                "--report '': an empty file name; give a file name such as report.md"
             )
+        check_targets([Path(args.report)], "--report")
     with progress_bar(1, "validate", "run", args.quiet or args.json) as bar:
         last = 0
 
@@ -92,7 +98,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
             last = done
 
         result = validate(seed=args.seed, replicates=args.replicates, progress=progress)
-    if args.report:
+    if args.report is not None:
         write_report(result, args.report)
     if args.json:
         print_json(result.records())
@@ -127,6 +133,6 @@ def cmd_validate(args: argparse.Namespace) -> int:
     passed = int(result.table["passed"].sum())
     print()
     print(f"{passed} of {len(rows)} patterns pass")
-    if args.report:
+    if args.report is not None:
         print(f"wrote report: {args.report}")
     return 0 if result.passed else 1
