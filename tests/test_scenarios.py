@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from alliance_sim.errors import ScenarioError
-from alliance_sim.params import SCHEMA, Params, measurement_schedule
+from alliance_sim.core.errors import ScenarioError
+from alliance_sim.core.params import SCHEMA, Params, measurement_schedule
 from alliance_sim.scenarios import builtin_scenarios, load_scenario, parse_scenario
 
 BUILT_IN = (

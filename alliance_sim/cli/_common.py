@@ -10,8 +10,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from alliance_sim.errors import AllianceSimError
-from alliance_sim.params import parse_value
+from alliance_sim.core.errors import AllianceSimError
+from alliance_sim.core.params import parse_value
 
 PROG = "alliance-sim"
 

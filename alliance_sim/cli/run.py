@@ -18,7 +18,7 @@ from alliance_sim.cli._common import (
     save_figure,
     seed_type,
 )
-from alliance_sim.metrics import METRICS
+from alliance_sim.records.metrics import METRICS
 from alliance_sim.scenarios import load_scenario
 
 RUN_EPILOG = """\
@@ -61,7 +61,7 @@ def register(sub: Any) -> None:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """``alliance-sim run``."""
-    from alliance_sim.io import check_output_path, write_tables
+    from alliance_sim.records.io import check_output_path, write_tables
     from alliance_sim.simulation import run_clinic
 
     scenario = load_scenario(args.scenario)

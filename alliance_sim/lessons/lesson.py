@@ -47,12 +47,12 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from alliance_sim.errors import AllianceSimError, ParameterError, ScenarioError
-from alliance_sim.metrics import METRICS
-from alliance_sim.named_files import load_named, read_builtins
-from alliance_sim.params import MAX_SEED, Params
+from alliance_sim.core.errors import AllianceSimError, ParameterError, ScenarioError
+from alliance_sim.core.named_files import load_named, read_builtins
+from alliance_sim.core.params import MAX_SEED, Params
+from alliance_sim.core.toml_checks import check_keys, not_allowed, read_toml
+from alliance_sim.records.metrics import METRICS
 from alliance_sim.scenarios import load_scenario
-from alliance_sim.toml_checks import check_keys, not_allowed, read_toml
 
 __all__ = [
     "MAX_ARMS",

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import solara
 
-from alliance_sim.reference import parameter_tables
+from alliance_sim.core.reference import parameter_tables
 
 __all__ = ["ABOUT_SECTIONS", "About", "readme_section", "readme_text"]
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from alliance_sim.errors import AllianceSimError
+from alliance_sim.core.errors import AllianceSimError
 
 __all__ = ["FORMATS", "check_output_path", "table_paths", "write_tables"]
 

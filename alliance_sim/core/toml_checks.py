@@ -11,8 +11,8 @@ import tomllib
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from alliance_sim.errors import AllianceSimError
-from alliance_sim.params import SCHEMA
+from alliance_sim.core.errors import AllianceSimError
+from alliance_sim.core.params import SCHEMA
 
 __all__ = ["check_keys", "not_allowed", "read_toml"]
 

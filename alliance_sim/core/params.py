@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from alliance_sim.errors import ParameterError
+from alliance_sim.core.errors import ParameterError
 
 __all__ = [
     "GROUPS",
@@ -788,8 +788,11 @@ class Params(Mapping[str, ParamValue]):
         full = {name: merged.get(name, p.default) for name, p in SCHEMA.items()}
         object.__setattr__(self, "_values", full)
 
-    def __getattr__(self, name: str) -> ParamValue:
-        """Read a parameter as an attribute."""
+    def __getattr__(self, name: str) -> Any:
+        """Read a parameter as an attribute (validated: a float, an int for a count, a str for a choice).
+
+        Typed ``Any``: which of these a name holds is in the schema, which mypy cannot read.
+        """
         try:
             return self.__dict__["_values"][name]
         except KeyError:
