@@ -14,7 +14,7 @@ Patterns used as targets: every pattern of ``alliance_sim.validation.patterns`` 
 without being tuned to it). The result is written to
 ``experiments/calibration.json`` (values, score, fit per pattern) and
 ``experiments/calibration.md``; the chosen values are then set as the schema
-defaults by hand (alliance_sim/params.py), each noting it was calibrated.
+defaults by hand (alliance_sim/core/params.py), each noting it was calibrated.
 
 Run: ``python experiments/calibrate.py [--points 160] [--refine 80] [--workers 2]``
 (about twelve minutes on two cores).
