@@ -21,20 +21,19 @@ The library never imports a face (command line, web app, notebooks).
 
 from __future__ import annotations
 
-import sys
 from importlib import import_module
 from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as _version
-from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
-from alliance_sim.errors import AllianceSimError, ParameterError, ScenarioError
+from alliance_sim.core.errors import AllianceSimError, ParameterError, ScenarioError
 
 if TYPE_CHECKING:  # type checkers see the names; at run time __getattr__ imports them
-    from alliance_sim.compare import Comparison, compare
-    from alliance_sim.metrics import METRICS
-    from alliance_sim.model import PHASES, ClinicModel
-    from alliance_sim.params import SCHEMA, Params
+    from alliance_sim.comparison import Comparison, compare
+    from alliance_sim.core.params import SCHEMA, Params
+    from alliance_sim.engines.agent.model import ClinicModel
+    from alliance_sim.records.metrics import METRICS
+    from alliance_sim.rules.phases import PHASES
     from alliance_sim.scenarios import Scenario, builtin_scenarios, load_scenario
     from alliance_sim.simulation import (
         ENGINES,
@@ -51,13 +50,13 @@ if TYPE_CHECKING:  # type checkers see the names; at run time __getattr__ import
 #: them all up front would load pandas, Mesa and SciPy, which `alliance-sim --help`
 #: and any face that needs one name should not wait for.
 _LAZY: dict[str, str] = {
-    "Comparison": "alliance_sim.compare",
-    "compare": "alliance_sim.compare",
-    "METRICS": "alliance_sim.metrics",
-    "PHASES": "alliance_sim.model",
-    "ClinicModel": "alliance_sim.model",
-    "SCHEMA": "alliance_sim.params",
-    "Params": "alliance_sim.params",
+    "Comparison": "alliance_sim.comparison",
+    "compare": "alliance_sim.comparison",
+    "METRICS": "alliance_sim.records.metrics",
+    "PHASES": "alliance_sim.rules.phases",
+    "ClinicModel": "alliance_sim.engines.agent.model",
+    "SCHEMA": "alliance_sim.core.params",
+    "Params": "alliance_sim.core.params",
     "Scenario": "alliance_sim.scenarios",
     "builtin_scenarios": "alliance_sim.scenarios",
     "load_scenario": "alliance_sim.scenarios",
@@ -85,23 +84,6 @@ def __dir__() -> list[str]:
     """The module's names, the ones not imported yet included."""
     return sorted(set(globals()) | set(_LAZY))
 
-
-class _Package(ModuleType):
-    """This package's module object: keeps ``alliance_sim.compare`` the function.
-
-    Importing the submodule ``alliance_sim.compare`` binds the package's
-    attribute ``compare`` to that module, which would hide the function of the
-    same name once anything imported the submodule directly. When the package
-    imported everything up front the function always won; it still does.
-    """
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        if isinstance(value, ModuleType) and _LAZY.get(name) == value.__name__:
-            value = getattr(value, name)
-        super().__setattr__(name, value)
-
-
-sys.modules[__name__].__class__ = _Package
 
 try:
     __version__ = _version("alliance-sim")

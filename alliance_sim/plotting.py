@@ -15,7 +15,7 @@ from matplotlib.figure import Figure
 from scipy import stats
 
 if TYPE_CHECKING:
-    from alliance_sim.compare import Comparison
+    from alliance_sim.comparison import Comparison
     from alliance_sim.simulation import ClinicRun
 
 __all__ = [

@@ -22,13 +22,14 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from alliance_sim.agents import Patient
-from alliance_sim.cohort import TABLES, check_tables, run_cohort
-from alliance_sim.errors import ParameterError, shown
-from alliance_sim.metrics import summarise
-from alliance_sim.model import ClinicModel
-from alliance_sim.params import Params, check_seed
-from alliance_sim.tables import patients_table, questionnaire_table
+from alliance_sim.core.errors import ParameterError, shown
+from alliance_sim.core.params import Params, check_seed
+from alliance_sim.engines.agent.agents import Patient
+from alliance_sim.engines.agent.model import ClinicModel
+from alliance_sim.engines.cohort import run_cohort
+from alliance_sim.records.columns import TABLES, check_tables
+from alliance_sim.records.metrics import summarise
+from alliance_sim.records.tables import patients_table, questionnaire_table
 
 __all__ = [
     "ENGINES",
@@ -101,7 +102,7 @@ class ClinicRun:
     clinic: pd.DataFrame
     """One row per session: clinic-level means."""
     summary: dict[str, float] = field(default_factory=dict)
-    """The run-level metrics (see :data:`alliance_sim.metrics.METRICS`)."""
+    """The run-level metrics (see :data:`alliance_sim.records.metrics.METRICS`)."""
 
     def summary_frame(self) -> pd.DataFrame:
         """The run as a one-row table: seed, every parameter value, every metric."""

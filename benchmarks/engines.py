@@ -9,10 +9,10 @@ and 5 therapists, 12 sessions, questionnaires at sessions 2 and 12):
 * **mesa.batch_run** — Mesa's own ``mesa.batch_run`` over ``ClinicModel``
   (one process, data collected at the end of each run): what a Mesa user would
   write. Timed over ``--batch-runs`` runs (default 10).
-* **cohort engine** — :func:`alliance_sim.cohort.run_cohort` in summary mode
+* **cohort engine** — :func:`alliance_sim.engines.cohort.run_cohort` in summary mode
   (questionnaires simulated, per-run metrics computed, one row per run) over
   ``--replicates`` replicate clinics (default 1,000).
-* **RNG floor** — :func:`alliance_sim.cohort.draw_cohort` over the same chunks
+* **RNG floor** — :func:`alliance_sim.engines.cohort.draw_cohort` over the same chunks
   of the same seeds: only drawing the random numbers the engines draw (one
   generator per replicate), which no engine can do faster.
 * **peak memory** — ``run_cohort`` in summary mode on 1,000 and on 10,000
@@ -65,9 +65,9 @@ from _measure import MB, peak_rss_mb, run_in_fresh_process
 
 import alliance_sim
 from alliance_sim import Params
-from alliance_sim.cohort import default_chunk_size, draw_cohort, run_cohort
-from alliance_sim.model import ClinicModel
-from alliance_sim.params import MAX_SEED
+from alliance_sim.core.params import MAX_SEED
+from alliance_sim.engines.agent.model import ClinicModel
+from alliance_sim.engines.cohort import default_chunk_size, draw_cohort, run_cohort
 from alliance_sim.simulation import replicate_seeds, run_clinic
 
 N_SESSIONS = 12

@@ -56,7 +56,7 @@ from typing import Any
 
 from _args import positive_int
 
-from alliance_sim.params import GROUPS, SCHEMA
+from alliance_sim.core.params import GROUPS, SCHEMA
 from alliance_sim.ui.browser import (
     INSTALL_HINT,
     find_chromium,

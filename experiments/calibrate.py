@@ -9,12 +9,12 @@ calibration patterns of a squared distance to a *target zone* inside each
 tolerance (the middle of a two-sided tolerance; comfortably beyond a one-sided
 bound), so that the chosen values pass with a margin, not at the edge.
 
-Patterns used as targets: every pattern of ``alliance_sim.validation`` except
+Patterns used as targets: every pattern of ``alliance_sim.validation.patterns`` except
 ``patient-vs-therapist``, which is held out (the model should reproduce it
 without being tuned to it). The result is written to
 ``experiments/calibration.json`` (values, score, fit per pattern) and
 ``experiments/calibration.md``; the chosen values are then set as the schema
-defaults by hand (alliance_sim/params.py), each noting it was calibrated.
+defaults by hand (alliance_sim/core/params.py), each noting it was calibrated.
 
 Run: ``python experiments/calibrate.py [--points 160] [--refine 80] [--workers 2]``
 (about twelve minutes on two cores).
@@ -34,8 +34,8 @@ import numpy as np
 from scipy import optimize
 from scipy.stats import qmc
 
-from alliance_sim.params import SCHEMA
-from alliance_sim.validation import PATTERNS, validate
+from alliance_sim.core.params import SCHEMA
+from alliance_sim.validation.patterns import PATTERNS, validate
 
 HERE = Path(__file__).resolve().parent
 SEED = 424242

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from alliance_sim.validation import CI_SEED, DEFAULT_REPLICATES, validate
+from alliance_sim.validation.patterns import CI_SEED, DEFAULT_REPLICATES, validate
 
 HERE = Path(__file__).resolve().parent
 

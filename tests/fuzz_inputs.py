@@ -20,7 +20,7 @@ from typing import Any
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
-from alliance_sim.params import SCHEMA
+from alliance_sim.core.params import SCHEMA
 
 __all__ = [
     "BASE_EXAMPLES",

@@ -10,7 +10,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from alliance_sim.params import SCHEMA, Kind, Parameter, Params
+from alliance_sim.core.params import SCHEMA, Kind, Parameter, Params
 
 __all__ = [
     "SESSION_SPECS",

@@ -24,7 +24,7 @@ from alliance_sim.batch import (
     sample_points,
     sobol_indices,
 )
-from alliance_sim.errors import AllianceSimError
+from alliance_sim.core.errors import AllianceSimError
 
 
 @pytest.fixture(scope="module")

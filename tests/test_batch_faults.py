@@ -21,7 +21,7 @@ import pytest
 from batch_models import RELEASE, HangingClinic
 
 from alliance_sim.batch import Clinic, Experiment, run_design
-from alliance_sim.errors import AllianceSimError
+from alliance_sim.core.errors import AllianceSimError
 
 TESTS = Path(__file__).resolve().parent
 ROOT = TESTS.parent
@@ -127,7 +127,7 @@ def test_a_model_the_workers_cannot_import_stops_the_sweep_at_once_with_a_messag
     stdout = run_script(
         """
         from dataclasses import dataclass
-        from alliance_sim.errors import AllianceSimError
+        from alliance_sim.core.errors import AllianceSimError
 
         @dataclass(frozen=True)
         class Wrapped:  # lives in __main__, which `python -c` workers cannot import
@@ -155,7 +155,7 @@ def test_a_model_that_does_not_pickle_under_a_profiler_stops_the_sweep_with_a_me
     stdout = run_script(
         """
         from dataclasses import dataclass
-        from alliance_sim.errors import AllianceSimError
+        from alliance_sim.core.errors import AllianceSimError
 
         @dataclass(frozen=True)
         class Timed:

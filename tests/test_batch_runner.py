@@ -16,7 +16,7 @@ from batch_models import (
 )
 
 from alliance_sim.batch import Clinic, Experiment, open_backend, run_design, run_experiment
-from alliance_sim.params import Params
+from alliance_sim.core.params import Params
 from alliance_sim.simulation import simulate
 
 SMALL = {

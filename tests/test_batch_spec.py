@@ -10,7 +10,7 @@ import pytest
 
 from alliance_sim.batch import Experiment, ExperimentError, load_experiment
 from alliance_sim.batch.design import Factor, make_design, sample_points, sobol_runs
-from alliance_sim.params import SCHEMA
+from alliance_sim.core.params import SCHEMA
 from alliance_sim.simulation import replicate_seeds
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -143,7 +143,7 @@ def test_moving_a_slider_and_pressing_step_changes_the_plotted_values(offline):
 def test_opening_the_parameter_groups_changes_neither_the_clinic_nor_its_values(offline):
     # Sliders show calibrated defaults such as 0.1439 on their 0.01 steps; the values
     # they report back on appearing must not round the parameters or restart the clinic.
-    from alliance_sim.params import GROUPS, SCHEMA, Kind
+    from alliance_sim.core.params import GROUPS, SCHEMA, Kind
 
     n_sliders = sum(spec.kind in (Kind.FLOAT, Kind.INT) for spec in SCHEMA.values())
     untouched = offline("/")

@@ -13,15 +13,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from strategies import params, seeds
 
-from alliance_sim.cohort import TABLES, default_chunk_size, draw_cohort, run_cohort
-from alliance_sim.draws import draw_questionnaires, draw_session
-from alliance_sim.errors import ParameterError
-from alliance_sim.metrics import METRICS, summarise
-from alliance_sim.params import Params, measurement_schedule
-from alliance_sim.population import build_population, draw_population, draw_population_numbers
+from alliance_sim.core.draws import draw_questionnaires, draw_session
+from alliance_sim.core.errors import ParameterError
+from alliance_sim.core.params import Params, measurement_schedule
+from alliance_sim.core.population import build_population, draw_population, draw_population_numbers
+from alliance_sim.core.stacking import STRUCTURAL, ParamStack, structure_of
+from alliance_sim.engines.cohort import default_chunk_size, draw_cohort, run_cohort
+from alliance_sim.records.columns import TABLES
+from alliance_sim.records.metrics import METRICS, summarise
 from alliance_sim.scenarios import builtin_scenarios, load_scenario
 from alliance_sim.simulation import replicate_seeds, run_replicates, simulate
-from alliance_sim.stacking import STRUCTURAL, ParamStack, structure_of
 
 ALL_TABLES = TABLES
 TOLERANCE = 1e-12

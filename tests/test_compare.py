@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from alliance_sim.compare import compare, difference_table
-from alliance_sim.errors import ParameterError
-from alliance_sim.params import MAX_SEED, Params
+from alliance_sim.comparison import compare, difference_table
+from alliance_sim.core.errors import ParameterError
+from alliance_sim.core.params import MAX_SEED, Params
 from alliance_sim.scenarios import load_scenario
 from alliance_sim.simulation import replicate_seeds
 

@@ -7,8 +7,8 @@ import re
 from pathlib import Path
 
 from alliance_sim import rules
-from alliance_sim.model import PHASES, ClinicModel
-from alliance_sim.params import SCHEMA
+from alliance_sim.core.params import SCHEMA
+from alliance_sim.engines.agent.model import PHASES, ClinicModel
 
 ROOT = Path(__file__).resolve().parents[1]
 ODD = ROOT / "docs" / "ODD.md"

@@ -13,10 +13,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from alliance_sim.errors import AllianceSimError, ScenarioError, shown
-from alliance_sim.io import write_files, write_tables
-from alliance_sim.scenarios import load_scenario, parse_scenario
-from alliance_sim.toml_checks import (
+from alliance_sim.core.errors import AllianceSimError, ScenarioError, shown
+from alliance_sim.core.toml_checks import (
     MAX_DEPTH,
     MAX_FILE_BYTES,
     decode_upload,
@@ -24,6 +22,8 @@ from alliance_sim.toml_checks import (
     read_toml,
     upload_name,
 )
+from alliance_sim.records.io import write_files, write_tables
+from alliance_sim.scenarios import load_scenario, parse_scenario
 
 SMALL = "[parameters]\nn_patients = 3\n"
 

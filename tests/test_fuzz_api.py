@@ -5,7 +5,7 @@
 ``parse_lesson_upload`` are called with values of the wrong type, integers of
 hundreds of digits, NaN, infinities, lists and tables where names are expected,
 special paths and mutated files. Each call must either return a valid result or
-raise the project's :class:`~alliance_sim.errors.AllianceSimError` whose message
+raise the project's :class:`~alliance_sim.core.errors.AllianceSimError` whose message
 names the field or the file — never ``TypeError``, ``OverflowError``,
 ``RecursionError`` or ``ValueError`` from deep inside. With ``CI=true`` the tests
 below make 1,100 examples; valid ones run clinics of a few patients.
@@ -35,13 +35,13 @@ from fuzz_inputs import (
 from hypothesis import given
 from hypothesis import strategies as st
 
-from alliance_sim.compare import compare
-from alliance_sim.errors import AllianceSimError
+from alliance_sim.comparison import compare
+from alliance_sim.core.errors import AllianceSimError
+from alliance_sim.core.params import SCHEMA, Params, parse_value
+from alliance_sim.core.toml_checks import upload_name
 from alliance_sim.lessons import parse_lesson_upload, run_lesson
-from alliance_sim.params import SCHEMA, Params, parse_value
 from alliance_sim.scenarios import load_scenario, parse_scenario_upload
 from alliance_sim.simulation import replicate_seeds, run_clinic, simulate
-from alliance_sim.toml_checks import upload_name
 
 SMALL = {"n_patients": 3, "n_sessions": 2, "n_therapists": 2}
 

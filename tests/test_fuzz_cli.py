@@ -47,9 +47,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from alliance_sim.cli import main
+from alliance_sim.core.params import SCHEMA
 from alliance_sim.lessons import builtin_lessons
-from alliance_sim.metrics import METRICS
-from alliance_sim.params import SCHEMA
+from alliance_sim.records.metrics import METRICS
 from alliance_sim.scenarios import builtin_scenarios
 
 SCENARIOS = tuple(builtin_scenarios())

@@ -17,7 +17,7 @@ from alliance_sim.lessons import (
     parse_lesson_upload,
     run_lesson,
 )
-from alliance_sim.metrics import METRICS
+from alliance_sim.records.metrics import METRICS
 
 LESSONS = builtin_lessons()
 

@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from alliance_sim.measures import (
+from alliance_sim.rules.questionnaires import (
     N_QUESTIONNAIRE_DRAWS,
     THERAPIST_ANCHOR,
     THERAPIST_ANCHOR_WEIGHT,

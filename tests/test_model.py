@@ -14,9 +14,9 @@ from hypothesis import strategies as st
 from pandas.testing import assert_frame_equal
 from strategies import overrides, params, seeds
 
-from alliance_sim.errors import ParameterError
-from alliance_sim.model import PHASES, ClinicModel
-from alliance_sim.params import Params, measurement_schedule
+from alliance_sim.core.errors import ParameterError
+from alliance_sim.core.params import Params, measurement_schedule
+from alliance_sim.engines.agent.model import PHASES, ClinicModel
 from alliance_sim.scenarios import load_scenario
 from alliance_sim.simulation import ENGINES, run_clinic, simulate
 
@@ -385,9 +385,9 @@ def test_the_first_session_is_always_attended(seed):
     ],
 )
 def test_the_model_draws_exactly_the_documented_random_numbers_and_nothing_else(overrides):
-    from alliance_sim.draws import draw_questionnaires, draw_session
-    from alliance_sim.params import measurement_schedule
-    from alliance_sim.population import draw_population
+    from alliance_sim.core.draws import draw_questionnaires, draw_session
+    from alliance_sim.core.params import measurement_schedule
+    from alliance_sim.core.population import draw_population
 
     params = Params(n_patients=17, n_therapists=3, **overrides)
     model = ClinicModel(params, seed=11).run()

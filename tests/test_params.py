@@ -9,8 +9,8 @@ import re
 import numpy as np
 import pytest
 
-from alliance_sim.errors import ParameterError
-from alliance_sim.params import SCHEMA, Kind, Params, measurement_schedule, parse_value
+from alliance_sim.core.errors import ParameterError
+from alliance_sim.core.params import SCHEMA, Kind, Params, measurement_schedule, parse_value
 
 
 def names_field_value_and_range(name: str, value: str, allowed: str) -> str:

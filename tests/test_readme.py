@@ -96,7 +96,7 @@ def test_readme_error_example_is_the_real_message(tmp_path, capsys):
     ],
 )
 def test_parameters_named_in_things_to_try_exist(parameter):
-    from alliance_sim.params import SCHEMA
+    from alliance_sim.core.params import SCHEMA
 
     assert parameter in SCHEMA
     assert parameter in README.read_text(encoding="utf-8")

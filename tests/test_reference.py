@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from alliance_sim import SCHEMA, ParameterError
-from alliance_sim.params import GROUPS
-from alliance_sim.reference import PARAMETER_COLUMNS, allowed_text, parameter_frame
+from alliance_sim.core.params import GROUPS
+from alliance_sim.core.reference import PARAMETER_COLUMNS, allowed_text, parameter_frame
 
 
 def test_parameter_frame_lists_every_parameter_once_in_schema_order():

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from alliance_sim.errors import ParameterError, ScenarioError
-from alliance_sim.params import SCHEMA, Params, measurement_schedule
+from alliance_sim.core.errors import ParameterError, ScenarioError
+from alliance_sim.core.params import SCHEMA, Params, measurement_schedule
 from alliance_sim.scenarios import (
     builtin_scenario,
     builtin_scenarios,

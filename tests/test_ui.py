@@ -18,7 +18,7 @@ from ui_helpers import (
     wait_for,
 )
 
-from alliance_sim.params import MAX_SEED, SCHEMA, Kind, Params
+from alliance_sim.core.params import MAX_SEED, SCHEMA, Kind, Params
 from alliance_sim.ui.about import ABOUT_SECTIONS, About, readme_section
 from alliance_sim.ui.compare_page import Compare
 from alliance_sim.ui.controls import control_label
@@ -168,7 +168,7 @@ def test_clicking_a_patient_shows_their_trajectory_beside_their_therapist():
 
 
 def test_a_table_page_sorts_with_ties_broken_by_patient_and_clamps_the_page():
-    from alliance_sim.model import ClinicModel
+    from alliance_sim.engines.agent.model import ClinicModel
 
     states = patient_states(ClinicModel(SCHEMA_PARAMS.replace(n_patients=23), 1))
     last = table_page(states, "therapist_id", page=99)
@@ -293,8 +293,8 @@ def test_the_library_never_imports_the_web_app():
     import sys
 
     code = (
-        "import sys, alliance_sim, alliance_sim.cohort, alliance_sim.compare, alliance_sim.batch,"
-        " alliance_sim.trials, alliance_sim.validation;"
+        "import sys, alliance_sim, alliance_sim.engines.cohort, alliance_sim.comparison, alliance_sim.batch,"
+        " alliance_sim.trials, alliance_sim.validation.patterns;"
         "bad = [m for m in sys.modules if m.startswith(('alliance_sim.ui', 'alliance_sim.cli',"
         " 'solara'))];"
         "print(bad); sys.exit(1 if bad else 0)"
@@ -402,7 +402,7 @@ def test_every_page_of_the_app_renders_without_error():
 
 
 def test_a_session_that_fails_shows_a_message_instead_of_a_traceback(monkeypatch):
-    from alliance_sim.model import ClinicModel
+    from alliance_sim.engines.agent.model import ClinicModel
 
     _, rc = solara.render(Explore(), handle_error=False)
 
@@ -421,7 +421,7 @@ def test_a_session_that_fails_shows_a_message_instead_of_a_traceback(monkeypatch
 
 
 def test_a_replaced_clinic_and_the_last_one_are_closed_so_their_agents_can_be_freed(monkeypatch):
-    from alliance_sim.model import ClinicModel
+    from alliance_sim.engines.agent.model import ClinicModel
 
     closed = []
     original = ClinicModel.close
@@ -583,7 +583,7 @@ def test_a_cancelled_background_run_stops_and_keeps_what_it_returned():
 
 
 def test_a_background_run_that_fails_shows_a_message_not_a_traceback():
-    from alliance_sim.errors import ParameterError
+    from alliance_sim.core.errors import ParameterError
 
     errors = iter([ParameterError("empathy_mean = 3 is out of range"), ZeroDivisionError("x")])
 

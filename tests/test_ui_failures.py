@@ -17,7 +17,7 @@ import pytest
 import solara
 from ui_helpers import drop_file, error_texts, markdown_text, session_label, shown_text, wait_for
 
-from alliance_sim.errors import AllianceSimError
+from alliance_sim.core.errors import AllianceSimError
 from alliance_sim.ui.dropped import MAX_UPLOAD_BYTES, read_upload
 from alliance_sim.ui.explore import Explore
 from alliance_sim.ui.guard import MAX_MESSAGE_CHARS, Guard, describe

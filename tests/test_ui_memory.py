@@ -13,7 +13,7 @@ import weakref
 import ipyvuetify as v
 from ui_helpers import wait_for
 
-from alliance_sim.model import ClinicModel
+from alliance_sim.engines.agent.model import ClinicModel
 from alliance_sim.ui.explore import Explore
 
 

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from alliance_sim.errors import AllianceSimError
+from alliance_sim.core.errors import AllianceSimError
 
 __all__ = [
     "SobolIndices",

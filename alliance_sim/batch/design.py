@@ -34,8 +34,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from alliance_sim.errors import AllianceSimError
-from alliance_sim.params import check_seed
+from alliance_sim.core.errors import AllianceSimError
+from alliance_sim.core.params import check_seed
 
 __all__ = [
     "DESIGN_COLUMNS",

@@ -27,7 +27,7 @@ from collections.abc import Callable
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from typing import Any
 
-from alliance_sim.errors import AllianceSimError
+from alliance_sim.core.errors import AllianceSimError
 
 __all__ = [
     "Backend",

@@ -2,8 +2,8 @@
 
 Built with matplotlib's object API (no pyplot state), so they work in scripts,
 tests and the web app. Axis labels carry the parameter's and the output's label
-and unit from the schema (:data:`~alliance_sim.params.SCHEMA`,
-:data:`~alliance_sim.metrics.METRICS`); names that are not in them (a custom
+and unit from the schema (:data:`~alliance_sim.core.params.SCHEMA`,
+:data:`~alliance_sim.records.metrics.METRICS`); names that are not in them (a custom
 model's) are shown as they are.
 """
 
@@ -16,9 +16,9 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from alliance_sim.batch.analyse import CONFIDENCE, grid_summary
-from alliance_sim.errors import AllianceSimError
-from alliance_sim.metrics import METRICS
-from alliance_sim.params import SCHEMA
+from alliance_sim.core.errors import AllianceSimError
+from alliance_sim.core.params import SCHEMA
+from alliance_sim.records.metrics import METRICS
 
 __all__ = ["axis_label", "grid_figure", "morris_figure", "scatter_figure", "sobol_figure"]
 

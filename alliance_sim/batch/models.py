@@ -22,7 +22,7 @@ run within a point that raises), so a result never depends on which path ran it.
 
 :class:`Clinic` runs the clinic on the cohort engine. Its ``run_points`` runs the
 points of a task as one stack (each replicate clinic with its point's values; see
-:mod:`alliance_sim.stacking`), which is what makes a sweep with one run per point
+:mod:`alliance_sim.core.stacking`), which is what makes a sweep with one run per point
 (Sobol, LHS, Morris) fast; the replicates of one point stack too.
 """
 
@@ -36,8 +36,8 @@ from typing import Any, TypeAlias
 import numpy as np
 import pandas as pd
 
-from alliance_sim.cohort import run_cohort
-from alliance_sim.params import Params
+from alliance_sim.core.params import Params
+from alliance_sim.engines.cohort import run_cohort
 
 __all__ = ["ERROR_COLUMN", "Clinic", "Model", "ModelOutput", "Point"]
 
@@ -59,7 +59,7 @@ class Clinic:
     """The clinic as a sweep model: the base parameters with a point's values applied.
 
     Calling it runs one replicate clinic per seed on the cohort engine
-    (:func:`alliance_sim.cohort.run_cohort`) and returns the ``outputs`` metrics,
+    (:func:`alliance_sim.engines.cohort.run_cohort`) and returns the ``outputs`` metrics,
     one row per seed; with ``sessions=True`` also the clinic means per session
     (the ``clinic`` table) as a ``sessions`` table. :meth:`run_points` does the
     same for many points in one stacked cohort-engine call, with the same numbers.

@@ -23,7 +23,7 @@ from alliance_sim.batch.analyse import grid_summary, morris_indices, sobol_indic
 from alliance_sim.batch.design import points_table
 from alliance_sim.batch.figures import grid_figure, morris_figure, scatter_figure, sobol_figure
 from alliance_sim.batch.store import ResultStore
-from alliance_sim.errors import AllianceSimError
+from alliance_sim.core.errors import AllianceSimError
 
 __all__ = ["Analysis", "analyse_folder", "analyse_runs", "save_analysis"]
 

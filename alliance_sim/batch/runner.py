@@ -69,7 +69,7 @@ from alliance_sim.batch.design import DESIGN_COLUMNS
 from alliance_sim.batch.executors import Backend, SerialExecutor, as_backend
 from alliance_sim.batch.models import ERROR_COLUMN, Model, Point
 from alliance_sim.batch.store import ResultStore, run_schema
-from alliance_sim.errors import AllianceSimError
+from alliance_sim.core.errors import AllianceSimError
 
 __all__ = ["Progress", "RunOutcome", "StopSignal", "run_design", "run_task"]
 

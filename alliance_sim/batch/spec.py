@@ -20,8 +20,8 @@ replicates per point, the outputs and a seed (the README documents every key)::
     empathy_mean = { low = 0.3, high = 0.9, levels = 4 }
 
 Parameter names and bounds come from the parameter schema
-(:data:`alliance_sim.params.SCHEMA`). Every mistake raises
-:class:`~alliance_sim.errors.AllianceSimError` with the file, the key, the value
+(:data:`alliance_sim.core.params.SCHEMA`). Every mistake raises
+:class:`~alliance_sim.core.errors.AllianceSimError` with the file, the key, the value
 and what is allowed. A Sobol ``n`` that is not a power of two is refused (the
 message names the nearest powers of two), not rounded.
 """
@@ -47,11 +47,11 @@ from alliance_sim.batch.design import (
     sample_points,
     sobol_runs,
 )
-from alliance_sim.errors import AllianceSimError, ParameterError
-from alliance_sim.metrics import METRICS
-from alliance_sim.params import SCHEMA, Kind, Params, check_seed, unknown_name_error
+from alliance_sim.core.errors import AllianceSimError, ParameterError
+from alliance_sim.core.params import SCHEMA, Kind, Params, check_seed, unknown_name_error
+from alliance_sim.core.toml_checks import check_keys, read_toml
+from alliance_sim.records.metrics import METRICS
 from alliance_sim.scenarios import load_scenario
-from alliance_sim.toml_checks import check_keys, read_toml
 
 __all__ = ["EXECUTORS", "Experiment", "ExperimentError", "load_experiment", "parse_experiment"]
 

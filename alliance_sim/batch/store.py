@@ -35,7 +35,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from alliance_sim.batch.design import DESIGN_COLUMNS
-from alliance_sim.errors import AllianceSimError
+from alliance_sim.core.errors import AllianceSimError
 
 __all__ = ["FORMAT", "RUN_COLUMNS", "ResultStore", "run_schema", "versions"]
 

@@ -32,7 +32,7 @@ from alliance_sim.batch.models import Clinic, Model
 from alliance_sim.batch.runner import Progress, StopSignal, run_design
 from alliance_sim.batch.spec import Experiment
 from alliance_sim.batch.store import ResultStore
-from alliance_sim.errors import AllianceSimError
+from alliance_sim.core.errors import AllianceSimError
 
 __all__ = ["SweepResult", "default_results_folder", "open_experiment", "run_experiment"]
 

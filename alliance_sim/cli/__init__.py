@@ -26,8 +26,8 @@ from collections.abc import Sequence
 from alliance_sim import __version__
 from alliance_sim.cli import analyse, catalog, compare, lesson, run, sweep, trial, ui, validate
 from alliance_sim.cli._common import PROG, Parser, formatter
-from alliance_sim.errors import AllianceSimError
-from alliance_sim.toml_checks import display_path
+from alliance_sim.core.errors import AllianceSimError
+from alliance_sim.core.toml_checks import display_path
 
 __all__ = ["build_parser", "main"]
 

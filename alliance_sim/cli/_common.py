@@ -10,8 +10,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from alliance_sim.errors import AllianceSimError, shown
-from alliance_sim.params import parse_value
+from alliance_sim.core.errors import AllianceSimError, shown
+from alliance_sim.core.params import parse_value
 
 PROG = "alliance-sim"
 
@@ -138,13 +138,13 @@ FIGURE_TYPES = (".png", ".svg", ".pdf")
 
 def check_figure_path(path: str, option: str = "--figure") -> Path:
     """Check a --figure path before any work is done (suffix, folder, not a folder itself)."""
-    from alliance_sim.io import check_output_path
+    from alliance_sim.records.io import check_output_path
 
     return check_output_path(path, FIGURE_TYPES, option)
 
 
 def figure_writer(fig: Any) -> Callable[[Path], None]:
-    """A writer of ``fig`` for :func:`alliance_sim.io.write_files` (format from the suffix)."""
+    """A writer of ``fig`` for :func:`alliance_sim.records.io.write_files` (format from the suffix)."""
 
     def write(path: Path) -> None:
         fig.savefig(path, dpi=110, format=path.suffix.lstrip(".").lower() or "png")
@@ -154,7 +154,7 @@ def figure_writer(fig: Any) -> Callable[[Path], None]:
 
 def save_figure(fig: Any, path: str, option: str = "--figure") -> Path:
     """Save ``fig`` to ``path`` all-or-nothing: a temporary file first, removed on failure."""
-    from alliance_sim.io import write_files
+    from alliance_sim.records.io import write_files
 
     target = check_figure_path(path, option)
     write_files({target: figure_writer(fig)}, option)

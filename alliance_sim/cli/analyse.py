@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from alliance_sim.cli._common import clean, fmt, formatter, print_json
-from alliance_sim.errors import AllianceSimError
+from alliance_sim.core.errors import AllianceSimError
 
 ANALYSE_EPILOG = """\
 examples:

@@ -7,7 +7,7 @@ import textwrap
 from typing import Any
 
 from alliance_sim.cli._common import formatter, print_json
-from alliance_sim.params import GROUPS, SCHEMA, Kind
+from alliance_sim.core.params import GROUPS, SCHEMA, Kind
 from alliance_sim.scenarios import builtin_scenarios
 
 

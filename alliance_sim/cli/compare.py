@@ -18,8 +18,8 @@ from alliance_sim.cli._common import (
     save_figure,
     seed_type,
 )
-from alliance_sim.errors import AllianceSimError
-from alliance_sim.metrics import COMPARE_METRICS, METRICS
+from alliance_sim.core.errors import AllianceSimError
+from alliance_sim.records.metrics import COMPARE_METRICS, METRICS
 from alliance_sim.scenarios import load_scenario
 
 COMPARE_EPILOG = """\
@@ -104,7 +104,7 @@ def parse_metrics(text: str) -> list[str]:
 
 def cmd_compare(args: argparse.Namespace) -> int:
     """``alliance-sim compare``."""
-    from alliance_sim.compare import compare
+    from alliance_sim.comparison import compare
 
     scenario_a = load_scenario(args.scenario_a)
     scenario_b = load_scenario(args.scenario_b)

@@ -124,7 +124,7 @@ def _list(lessons: dict[str, Any], as_json: bool) -> int:
 
 
 def _print(result: Any) -> None:
-    from alliance_sim.metrics import METRICS
+    from alliance_sim.records.metrics import METRICS
 
     lesson = result.lesson
     print(f"{lesson.title} ({lesson.origin})")

@@ -18,7 +18,7 @@ from alliance_sim.cli._common import (
     progress_bar,
     seed_type,
 )
-from alliance_sim.metrics import METRICS
+from alliance_sim.records.metrics import METRICS
 from alliance_sim.scenarios import load_scenario
 
 RUN_EPILOG = """\
@@ -65,7 +65,7 @@ def register(sub: Any) -> None:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """``alliance-sim run``."""
-    from alliance_sim.io import (
+    from alliance_sim.records.io import (
         check_output_path,
         check_targets,
         table_paths,

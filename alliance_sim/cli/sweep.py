@@ -10,7 +10,7 @@ from typing import Any
 
 from alliance_sim.cli._common import PROG, formatter, progress_bar
 from alliance_sim.cli.analyse import check_csv_path, report, write_csv
-from alliance_sim.errors import AllianceSimError
+from alliance_sim.core.errors import AllianceSimError
 
 SWEEP_EPILOG = """\
 examples:

@@ -6,7 +6,7 @@ import argparse
 from typing import Any
 
 from alliance_sim.cli._common import formatter
-from alliance_sim.errors import AllianceSimError, shown
+from alliance_sim.core.errors import AllianceSimError, shown
 from alliance_sim.ui.server import DEFAULT_HOST, DEFAULT_PORT  # stdlib only
 
 UI_EPILOG = """\

@@ -7,8 +7,8 @@ import math
 from typing import Any
 
 from alliance_sim.cli._common import formatter, print_json, progress_bar, seed_type
-from alliance_sim.errors import AllianceSimError, shown
-from alliance_sim.validation_defaults import CI_SEED, DEFAULT_REPLICATES
+from alliance_sim.core.errors import AllianceSimError, shown
+from alliance_sim.validation.defaults import CI_SEED, DEFAULT_REPLICATES
 
 VALIDATE_EPILOG = """\
 examples:
@@ -78,10 +78,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
     """``alliance-sim validate``."""
     from pathlib import Path
 
-    from alliance_sim.validation import validate, write_report
+    from alliance_sim.validation.patterns import validate, write_report
 
     if args.report is not None:
-        from alliance_sim.io import check_targets
+        from alliance_sim.records.io import check_targets
 
         if not args.report.strip():
             raise AllianceSimError(

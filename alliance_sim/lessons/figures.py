@@ -7,7 +7,7 @@ import textwrap
 from matplotlib.figure import Figure
 
 from alliance_sim.lessons.run import LessonRun
-from alliance_sim.metrics import METRICS
+from alliance_sim.records.metrics import METRICS
 
 __all__ = ["lesson_figure"]
 

@@ -53,12 +53,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from alliance_sim.errors import AllianceSimError, ParameterError, ScenarioError, shown
-from alliance_sim.metrics import METRICS
-from alliance_sim.named_files import load_named, read_builtins
-from alliance_sim.params import MAX_SEED, Params
-from alliance_sim.scenarios import builtin_scenario
-from alliance_sim.toml_checks import (
+from alliance_sim.core.errors import AllianceSimError, ParameterError, ScenarioError, shown
+from alliance_sim.core.named_files import load_named, read_builtins
+from alliance_sim.core.params import MAX_SEED, Params
+from alliance_sim.core.toml_checks import (
     check_keys,
     decode_upload,
     name_value,
@@ -66,6 +64,8 @@ from alliance_sim.toml_checks import (
     read_toml,
     upload_name,
 )
+from alliance_sim.records.metrics import METRICS
+from alliance_sim.scenarios import builtin_scenario
 
 __all__ = [
     "MAX_ARMS",
@@ -429,7 +429,7 @@ def load_lesson(name_or_path: str | Path) -> Lesson:
     """A built-in lesson by name, or a lesson file by path (from the command line).
 
     The file is read bounded (a regular file, at most a megabyte, UTF-8; see
-    :func:`~alliance_sim.toml_checks.read_text_file`).
+    :func:`~alliance_sim.core.toml_checks.read_text_file`).
 
     Raises:
         LessonError: for an unknown name, a missing or unreadable file, or an invalid file.

@@ -17,7 +17,7 @@ import pandas as pd
 from scipy import stats
 
 from alliance_sim.lessons.lesson import Expectation, Lesson
-from alliance_sim.metrics import METRICS
+from alliance_sim.records.metrics import METRICS
 from alliance_sim.simulation import replicate_seeds, run_replicates
 
 __all__ = ["Check", "LessonRun", "check", "run_lesson"]

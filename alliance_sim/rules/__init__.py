@@ -16,7 +16,7 @@ words and its references. The modules follow the schedule of a session:
 6. :mod:`~alliance_sim.rules.outcomes` — pain, psychosocial load,
    disability, function, global perceived effect;
 7. :mod:`~alliance_sim.rules.learning` — therapist learning;
-8. :mod:`alliance_sim.measures` — the questionnaires (observation).
+8. :mod:`alliance_sim.rules.questionnaires` — the questionnaires (observation).
 """
 
 from alliance_sim.rules.adherence import expected_adherence, realised_adherence

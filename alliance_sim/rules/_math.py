@@ -11,14 +11,14 @@ import math
 
 import numpy as np
 
-from alliance_sim.rules.types import Number
+from alliance_sim.rules.types import Bool, Number
 
-__all__ = ["clip", "clip01", "logit", "rint", "sigmoid", "where"]
+__all__ = ["both", "clip", "clip01", "either", "logit", "negate", "rint", "sigmoid", "where"]
 
 
-def clip(x: Number, low: float, high: float) -> Number:
-    """Limit ``x`` to ``[low, high]``."""
-    if isinstance(x, np.ndarray):
+def clip(x: Number, low: Number, high: Number) -> Number:
+    """Limit ``x`` to ``[low, high]`` (bounds may be arrays, elementwise)."""
+    if isinstance(x, np.ndarray) or isinstance(low, np.ndarray) or isinstance(high, np.ndarray):
         return np.clip(x, low, high)
     return min(max(x, low), high)
 
@@ -62,3 +62,24 @@ def rint(x: Number) -> Number:
     if isinstance(x, np.ndarray):
         return np.rint(x)
     return float(round(x))
+
+
+def both(a: Bool, b: Bool) -> Bool:
+    """``a and b`` (elementwise for arrays)."""
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        return np.logical_and(a, b)
+    return bool(a) and bool(b)
+
+
+def either(a: Bool, b: Bool) -> Bool:
+    """``a or b`` (elementwise for arrays)."""
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        return np.logical_or(a, b)
+    return bool(a) or bool(b)
+
+
+def negate(a: Bool) -> Bool:
+    """``not a`` (elementwise for arrays)."""
+    if isinstance(a, np.ndarray):
+        return np.logical_not(a)
+    return not a

@@ -8,6 +8,8 @@ serves.
 
 from __future__ import annotations
 
+from typing import cast
+
 import numpy as np
 import numpy.typing as npt
 
@@ -92,7 +94,7 @@ def involvement_misfit(style: Number, preferred_involvement: Number) -> Number:
     References:
         Mead & Bower 2000 (sharing power and responsibility).
     """
-    return abs(style - preferred_involvement)
+    return cast(Number, abs(style - preferred_involvement))  # abs of a float or an array
 
 
 def therapist_goals(biopsychosocial: Number) -> npt.NDArray[np.float64]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from alliance_sim.rules._math import clip, clip01
 from alliance_sim.rules.types import Bool, Number
 
@@ -47,7 +49,7 @@ def immediate_relief(
     share = (
         ritual_relief
         + contextual_relief * bond * (0.5 + 0.5 * expectation)
-        + device_relief * device_active
+        + device_relief * cast(Number, device_active)  # True counts 1, False 0
     )
     relief = pain_before_mm * clip01(share) + noise_mm
     return clip(relief, pain_before_mm - 100.0, pain_before_mm)

@@ -30,10 +30,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from alliance_sim.errors import ParameterError, ScenarioError, shown
-from alliance_sim.named_files import builtin_named, load_named, read_builtins
-from alliance_sim.params import SCHEMA, Params, unknown_name_error
-from alliance_sim.toml_checks import (
+from alliance_sim.core.errors import ParameterError, ScenarioError, shown
+from alliance_sim.core.named_files import builtin_named, load_named, read_builtins
+from alliance_sim.core.params import SCHEMA, Params, unknown_name_error
+from alliance_sim.core.toml_checks import (
     check_keys,
     decode_upload,
     key_text,
@@ -159,7 +159,7 @@ def load_scenario(name_or_path: str | Path) -> Scenario:
     """A built-in scenario by name, or a scenario file by path (from the command line).
 
     The file is read bounded (a regular file, at most a megabyte, UTF-8; see
-    :func:`~alliance_sim.toml_checks.read_text_file`). Only the command line and
+    :func:`~alliance_sim.core.toml_checks.read_text_file`). Only the command line and
     the user's own code should pass a path: a name inside a file goes through
     :func:`builtin_scenario`.
 

@@ -3,10 +3,10 @@
 A protocol's outcome, formula and model terms may use these columns of the
 trials' patients table (one row per patient: baseline, therapist, dyad,
 episode outcomes and the derived ``wai_patient_collaborative``) and ``arm``,
-the arm each patient was randomised to. The declaration is built from the
-constants the tables are built from (:data:`~alliance_sim.episode.OUTCOME_COLUMNS`,
-the goal domains and the therapist traits), so adding an outcome there adds it
-here; a test checks that these are exactly the columns a simulated trial has.
+the arm each patient was randomised to. The declaration is the output schema's
+patients table (:data:`alliance_sim.records.columns.PATIENT_COLUMNS`) plus the
+derived columns, so adding an outcome there adds it here; a test checks that these
+are exactly the columns a simulated trial has.
 
 Kinds: ``"number"`` (a number per patient; missing values are NaN and leave
 the patient out of a model, as in a complete-case analysis), ``"yes/no"`` (True
@@ -20,10 +20,8 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Literal
 
-from alliance_sim.episode import OUTCOME_COLUMNS
-from alliance_sim.population import THERAPIST_TRAITS
-from alliance_sim.rules.fit import GOAL_DOMAINS
-from alliance_sim.tables import BOOLEAN_OUTCOMES
+from alliance_sim.records import columns
+from alliance_sim.records.tables import BOOLEAN_OUTCOMES
 
 __all__ = [
     "ARM",
@@ -39,23 +37,6 @@ ColumnKind = Literal["number", "yes/no", "category"]
 ARM = "arm"
 """The column holding each patient's arm (the protocol's arm names)."""
 
-_IDENTITY = ("patient_id", "therapist_id")
-# The baseline columns of alliance_sim.tables.baseline_table, in its order.
-_BASELINE = (
-    "prefers_active",
-    "preferred_involvement",
-    "expectation",
-    "prior_trust",
-    "structural_share",
-    "self_efficacy_baseline",
-    "psychosocial_load_baseline",
-    "pain_baseline_mm",
-    "disability_baseline",
-    "function_baseline",
-)
-# The dyad columns of Population.dyad(), in its order.
-_DYAD = ("style_in_use", "misfit", "goal_fit")
-
 DERIVED_COLUMNS: tuple[str, ...] = ("wai_patient_collaborative",)
 """Columns the trials add to the patients table (see ``add_derived_columns``)."""
 
@@ -64,15 +45,7 @@ _YES_NO = frozenset({"prefers_active", *BOOLEAN_OUTCOMES})
 PATIENT_COLUMNS: Mapping[str, ColumnKind] = MappingProxyType(
     {
         name: ("yes/no" if name in _YES_NO else "number")
-        for name in (
-            *_IDENTITY,
-            *_BASELINE,
-            *(f"goal_{domain}" for domain in GOAL_DOMAINS),
-            *(f"therapist_{trait}" for trait in THERAPIST_TRAITS),
-            *_DYAD,
-            *OUTCOME_COLUMNS,
-            *DERIVED_COLUMNS,
-        )
+        for name in (*columns.PATIENT_COLUMNS, *DERIVED_COLUMNS)
     }
 )
 """Every patient column of a trial, in the patients table's order, with its kind."""

@@ -41,7 +41,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from alliance_sim.errors import AllianceSimError
+from alliance_sim.core.errors import AllianceSimError
 from alliance_sim.trials.columns import ARM, CATEGORICAL_COLUMNS, PROTOCOL_COLUMNS
 
 __all__ = [

@@ -71,10 +71,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from alliance_sim.errors import AllianceSimError, ParameterError
-from alliance_sim.named_files import load_named, read_builtins
-from alliance_sim.params import SCHEMA, Params, unknown_name_error
-from alliance_sim.toml_checks import check_keys, not_allowed, read_toml
+from alliance_sim.core.errors import AllianceSimError, ParameterError
+from alliance_sim.core.named_files import load_named, read_builtins
+from alliance_sim.core.params import SCHEMA, Params, unknown_name_error
+from alliance_sim.core.toml_checks import check_keys, not_allowed, read_toml
 from alliance_sim.trials.columns import ARM, PATIENT_COLUMNS
 from alliance_sim.trials.formula import (
     Design,

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from alliance_sim.errors import AllianceSimError
-from alliance_sim.params import check_seed
+from alliance_sim.core.errors import AllianceSimError
+from alliance_sim.core.params import check_seed
 from alliance_sim.simulation import replicate_seeds, simulate
 from alliance_sim.trials.analysis import ALPHA, add_derived_columns, analyse, summarise_estimates
 from alliance_sim.trials.protocol import MAX_PER_ARM, Protocol, load_protocol

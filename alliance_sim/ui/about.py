@@ -14,7 +14,7 @@ from pathlib import Path
 
 import solara
 
-from alliance_sim.reference import parameter_tables
+from alliance_sim.core.reference import parameter_tables
 from alliance_sim.ui.guard import Guard
 
 __all__ = ["ABOUT_SECTIONS", "About", "AboutPage", "readme_section", "readme_text"]
@@ -31,7 +31,7 @@ def readme_text() -> str:
     if README.is_file():
         return README.read_text(encoding="utf-8")
     try:
-        return str(metadata("alliance-sim").get("Description", ""))
+        return str(metadata("alliance-sim").get("Description", ""))  # type: ignore[attr-defined]  # an email.Message at run time
     except PackageNotFoundError:
         return ""
 

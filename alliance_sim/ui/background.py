@@ -14,7 +14,7 @@ from typing import Any
 
 import solara
 
-from alliance_sim.errors import AllianceSimError
+from alliance_sim.core.errors import AllianceSimError
 from alliance_sim.ui.guard import log_failure, one_line, shows_a_path
 
 __all__ = ["BackgroundRun", "Job", "use_background_run"]

@@ -12,9 +12,9 @@ from collections.abc import Callable
 import pandas as pd
 import solara
 
-from alliance_sim.compare import Comparison, compare
-from alliance_sim.errors import AllianceSimError
-from alliance_sim.params import Params
+from alliance_sim.comparison import Comparison, compare
+from alliance_sim.core.errors import AllianceSimError
+from alliance_sim.core.params import Params
 from alliance_sim.plotting import comparison_figure
 from alliance_sim.scenarios import builtin_scenarios
 from alliance_sim.ui.controls import GroupControls, SeedInput

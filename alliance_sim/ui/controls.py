@@ -13,8 +13,8 @@ from collections.abc import Callable
 import reacton.ipyvuetify as rv
 import solara
 
-from alliance_sim.errors import AllianceSimError, ParameterError
-from alliance_sim.params import GROUPS, SCHEMA, Kind, Parameter, Params, check_seed
+from alliance_sim.core.errors import AllianceSimError, ParameterError
+from alliance_sim.core.params import GROUPS, SCHEMA, Kind, Parameter, Params, check_seed
 from alliance_sim.ui.style import CONTROL_CLASS
 
 __all__ = ["GroupControls", "GroupSection", "ParameterControl", "SeedInput", "control_label"]
@@ -153,7 +153,7 @@ def SeedInput(
     """A seed field: a whole number from 0 to ``MAX_SEED`` goes to ``on_value``.
 
     Anything else (a negative number, one too large, an empty field) reports the
-    message of :func:`~alliance_sim.params.check_seed` through ``on_error``, and the
+    message of :func:`~alliance_sim.core.params.check_seed` through ``on_error``, and the
     page keeps the seed it had.
     """
 

@@ -15,7 +15,7 @@ path named inside a file. Before the library sees an upload, :func:`read_dropped
   metrics, arms and trials must be texts;
 
 then parses the text with the library's ``parse(text, name)``. Whatever goes wrong
-becomes an :class:`~alliance_sim.errors.AllianceSimError` naming the file; an
+becomes an :class:`~alliance_sim.core.errors.AllianceSimError` naming the file; an
 unexpected exception is logged with its traceback on the server as well.
 """
 
@@ -25,7 +25,7 @@ import tomllib
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
-from alliance_sim.errors import AllianceSimError
+from alliance_sim.core.errors import AllianceSimError
 from alliance_sim.scenarios import builtin_scenarios
 from alliance_sim.ui.guard import log_failure, one_line
 

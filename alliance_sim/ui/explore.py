@@ -1,6 +1,6 @@
 """Explore: one clinic, stepped session by session, with live plots and a patient table.
 
-Each browser session has its own :class:`~alliance_sim.model.ClinicModel`
+Each browser session has its own :class:`~alliance_sim.engines.agent.model.ClinicModel`
 (held in component state), rebuilt whenever a parameter, the scenario or the
 seed changes, and closed when it is replaced or the session ends. A scenario
 file with a mistake shows the message and keeps the model that was there; a
@@ -20,11 +20,11 @@ import pandas as pd
 import solara
 from matplotlib.figure import Figure
 
-from alliance_sim.errors import AllianceSimError
-from alliance_sim.model import ClinicModel
-from alliance_sim.params import Params
+from alliance_sim.core.errors import AllianceSimError
+from alliance_sim.core.params import Params
+from alliance_sim.core.population import THERAPIST_TRAITS
+from alliance_sim.engines.agent.model import ClinicModel
 from alliance_sim.plotting import TIME_COURSE_PANELS, LiveClinicPlot
-from alliance_sim.population import THERAPIST_TRAITS
 from alliance_sim.scenarios import Scenario, builtin_scenarios, parse_scenario
 from alliance_sim.simulation import sessions_table
 from alliance_sim.ui.controls import GroupControls, SeedInput

@@ -3,7 +3,7 @@
 Three tools, from the most to the least specific:
 
 * :func:`describe` turns any exception into the one line a user reads. A mistake the
-  library reports (:class:`~alliance_sim.errors.AllianceSimError`) keeps its own
+  library reports (:class:`~alliance_sim.core.errors.AllianceSimError`) keeps its own
   message; anything else names its kind, and its text only when that text shows no
   file path (an ``OSError`` would show where the server keeps its files).
 * :func:`guarded` wraps an event handler (a click, a slider, a dropped file): what it
@@ -20,13 +20,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import reacton.core
 import reacton.ipyvuetify as rv
 import solara
 
-from alliance_sim.errors import AllianceSimError
+from alliance_sim.core.errors import AllianceSimError
 
 __all__ = [
     "MAX_MESSAGE_CHARS",
@@ -113,8 +113,8 @@ def Guard(content: Callable[[], solara.Element], name: str = "this page") -> sol
     generation, set_generation = solara.use_state(0)
     message, set_message = solara.use_state(None)
     broken, set_broken = solara.use_state(False)
-    handled = solara.use_ref(None)
-    restarted_in = solara.use_ref(None)
+    handled = solara.use_ref(cast(BaseException | None, None))
+    restarted_in = solara.use_ref(cast(int | None, None))
     render_call = reacton.core.get_render_context().render_count
 
     if exception is not None and exception is not handled.current:

@@ -16,7 +16,7 @@ from typing import Any
 import reacton.ipyvuetify as rv
 import solara
 
-from alliance_sim.errors import AllianceSimError
+from alliance_sim.core.errors import AllianceSimError
 from alliance_sim.lessons import (
     Lesson,
     LessonRun,

@@ -20,9 +20,9 @@ import pandas as pd
 import solara
 
 from alliance_sim.batch import Experiment, grid_figure, grid_summary, run_experiment
-from alliance_sim.errors import AllianceSimError
-from alliance_sim.metrics import METRICS
-from alliance_sim.params import SCHEMA, Kind
+from alliance_sim.core.errors import AllianceSimError
+from alliance_sim.core.params import SCHEMA, Kind
+from alliance_sim.records.metrics import METRICS
 from alliance_sim.scenarios import builtin_scenarios
 from alliance_sim.ui.background import use_background_run
 from alliance_sim.ui.controls import SeedInput, control_label

@@ -4,7 +4,7 @@
 * **patients** — one row per patient: baseline, therapist, dyad and outcomes;
 * **questionnaires** — one row per answered item (long format);
 * **clinic** — one row per session of clinic-level means;
-* **summary** — one row per run (see :mod:`alliance_sim.metrics`).
+* **summary** — one row per run (see :mod:`alliance_sim.records.metrics`).
 """
 
 from __future__ import annotations
@@ -14,19 +14,18 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from alliance_sim.episode import (
+from alliance_sim.core.population import THERAPIST_TRAITS, Population
+from alliance_sim.records.columns import (
     FINAL_STATE_COLUMNS,
     HISTORY_COLUMNS,
     OUTCOME_COLUMNS,
-    baseline_of,
-    episode_outcomes,
+    QUESTIONNAIRE_COLUMNS,
 )
-from alliance_sim.measures import FORMS, WAI_SR, WATOCI_9, Instrument
-from alliance_sim.population import THERAPIST_TRAITS, Population
+from alliance_sim.records.episode import baseline_of, episode_outcomes
 from alliance_sim.rules.fit import GOAL_DOMAINS
+from alliance_sim.rules.questionnaires import FORMS, WAI_SR, WATOCI_9, Instrument
 
 __all__ = [
-    "FINAL_STATE_COLUMNS",
     "QUESTIONNAIRE_DTYPES",
     "baseline_table",
     "dyad_table",
@@ -40,18 +39,24 @@ INSTRUMENTS: dict[str, Instrument] = {WAI_SR.name: WAI_SR, WATOCI_9.name: WATOCI
 FormRecord = tuple[int, int, int, str, str, tuple[float, ...]]
 
 
-QUESTIONNAIRE_DTYPES: dict[str, object] = {
-    "session": "int64",
-    "patient_id": "int64",
-    "therapist_id": "int64",
-    "rater": pd.CategoricalDtype(sorted({rater for rater, _ in FORMS})),
-    "instrument": pd.CategoricalDtype(list(INSTRUMENTS)),
-    "item": "int64",
-    "subscale": pd.CategoricalDtype(
-        sorted({s for instrument in INSTRUMENTS.values() for s in instrument.subscales})
-    ),
-    "answer": "int64",
-}
+QUESTIONNAIRE_DTYPES: dict[str, object] = dict(
+    zip(
+        QUESTIONNAIRE_COLUMNS,
+        (
+            "int64",
+            "int64",
+            "int64",
+            pd.CategoricalDtype(sorted({rater for rater, _ in FORMS})),
+            pd.CategoricalDtype(list(INSTRUMENTS)),
+            "int64",
+            pd.CategoricalDtype(
+                sorted({s for instrument in INSTRUMENTS.values() for s in instrument.subscales})
+            ),
+            "int64",
+        ),
+        strict=True,
+    )
+)
 """The questionnaire table's columns and types (categories fixed, so tables concatenate)."""
 
 
@@ -69,7 +74,8 @@ def questionnaire_table(forms: Iterable[FormRecord]) -> pd.DataFrame:
 
 def dyad_table(population: Population) -> pd.DataFrame:
     """The fit of each patient with their therapist (see :meth:`Population.dyad`)."""
-    return pd.DataFrame({name: values.reshape(-1) for name, values in population.dyad().items()})
+    fit = population.dyad()._asdict()
+    return pd.DataFrame({name: np.asarray(values).reshape(-1) for name, values in fit.items()})
 
 
 def baseline_table(population: Population) -> pd.DataFrame:
@@ -113,7 +119,7 @@ BOOLEAN_OUTCOMES = ("dropped_out", "missed_any", "fully_adherent")
 
 
 def patient_frame(population: Population, outcomes: dict[str, np.ndarray]) -> pd.DataFrame:
-    """The patients table from the population and :func:`~alliance_sim.episode.episode_outcomes`."""
+    """The patients table from the population and :func:`~alliance_sim.records.episode.episode_outcomes`."""
     frame = baseline_table(population)
     for name in OUTCOME_COLUMNS:
         values = np.asarray(outcomes[name]).reshape(-1)
@@ -131,7 +137,7 @@ def patient_frame(population: Population, outcomes: dict[str, np.ndarray]) -> pd
 def patients_table(sessions: pd.DataFrame, population: Population) -> pd.DataFrame:
     """One row per patient: baseline, therapist, dyad and episode outcomes.
 
-    Outcomes (see :func:`~alliance_sim.episode.episode_outcomes`): the state
+    Outcomes (see :func:`~alliance_sim.records.episode.episode_outcomes`): the state
     at the last session (alliance, self-efficacy, pain, disability, function,
     global perceived effect), attendance and dropout, adherence while in
     care, ruptures, first-session relief, and the scores of the first

@@ -43,11 +43,11 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from alliance_sim.errors import AllianceSimError
-from alliance_sim.params import Params, check_seed
+from alliance_sim.core.errors import AllianceSimError
+from alliance_sim.core.params import Params, check_seed
 from alliance_sim.simulation import replicate_seeds, simulate
 from alliance_sim.trials import Protocol, TrialResult, builtin_protocols, run_trial, trial_figure
-from alliance_sim.validation_defaults import CI_SEED, DEFAULT_REPLICATES
+from alliance_sim.validation.defaults import CI_SEED, DEFAULT_REPLICATES
 
 __all__ = [
     "CI_SEED",

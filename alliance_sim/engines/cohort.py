@@ -1,6 +1,6 @@
 """The cohort engine: the same rulebook over arrays of replicate clinics × patients.
 
-Where the agent engine (:class:`~alliance_sim.model.ClinicModel`) steps each
+Where the agent engine (:class:`~alliance_sim.engines.agent.model.ClinicModel`) steps each
 patient agent in Python, this engine holds every patient of many replicate
 clinics in numpy arrays of shape (replicates, patients) and applies each phase
 of the session to all of them at once. It calls the same rule functions as the
@@ -12,16 +12,16 @@ the same trajectories (a test checks every patient's record to 1e-12).
 
 Identical random numbers: every replicate has its own generator,
 ``numpy.random.default_rng(seed)``, and takes exactly the numbers the agent
-engine takes, in the same order (:mod:`alliance_sim.population`,
-:mod:`alliance_sim.draws`). Which numbers are drawn never depends on the state
+engine takes, in the same order (:mod:`alliance_sim.core.population`,
+:mod:`alliance_sim.core.draws`). Which numbers are drawn never depends on the state
 (block A is drawn for every patient, in care or not; block B on every measured
 session), so each replicate's numbers are drawn up front, then the sessions
 run over the whole stack.
 
 Different parameter values, one stack: the replicates may each have their own
-:class:`~alliance_sim.params.Params` (``run_cohort(members, seeds)``), held as
+:class:`~alliance_sim.core.params.Params` (``run_cohort(members, seeds)``), held as
 per-replicate columns that broadcast against the (replicates, patients) state
-(:mod:`alliance_sim.stacking`), so the many points of a sweep run in one call.
+(:mod:`alliance_sim.core.stacking`), so the many points of a sweep run in one call.
 Replicates that differ in structure (patients, therapists, sessions, measurement
 sessions, assignment) run in separate stacks. A replicate's numbers never depend on
 the others in its stack.
@@ -39,8 +39,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from alliance_sim import rules
-from alliance_sim.draws import (
+from alliance_sim.core.draws import (
     N_NORMAL,
     N_UNIFORM,
     U_ATTEND,
@@ -56,44 +55,40 @@ from alliance_sim.draws import (
     draw_questionnaires,
     draw_session,
 )
-from alliance_sim.episode import (
-    FINAL_STATE_COLUMNS,
-    HISTORY_COLUMNS,
-    baseline_of,
-    episode_outcomes,
-)
-from alliance_sim.errors import ParameterError
-from alliance_sim.measures import (
-    FORMS,
-    N_QUESTIONNAIRE_DRAWS,
-    WAI_SR,
-    WATOCI_9,
-    answer_items,
-    item_latents,
-    score,
-    therapist_view,
-)
-from alliance_sim.metrics import mean_over_patients, summarise_outcomes
-from alliance_sim.params import Params, check_seed, measurement_schedule
-from alliance_sim.population import (
+from alliance_sim.core.errors import ParameterError
+from alliance_sim.core.params import Params, check_seed, measurement_schedule
+from alliance_sim.core.population import (
     Population,
     PopulationDraws,
     build_population,
     draw_population_numbers,
     stack_population_draws,
 )
-from alliance_sim.reporters import CLINIC_MEANS, MODEL_REPORTERS, PATIENT_REPORTERS
-from alliance_sim.rules.adherence import ADHERENCE_NOISE
-from alliance_sim.rules.outcomes import GPE_NOISE, PAIN_NOISE_MM
-from alliance_sim.rules.treatment import RELIEF_NOISE_MM
-from alliance_sim.stacking import ParamStack, structure_of
-from alliance_sim.tables import QUESTIONNAIRE_DTYPES, patient_frame
+from alliance_sim.core.stacking import ParamStack, structure_of
+from alliance_sim.records.columns import (
+    BOOLEAN_SESSION_COLUMNS,
+    CLINIC_MEANS,
+    FINAL_STATE_COLUMNS,
+    HISTORY_COLUMNS,
+    SCORE_COLUMNS,
+    STATE_COLUMNS,
+    check_tables,
+)
+from alliance_sim.records.episode import baseline_of, episode_outcomes
+from alliance_sim.records.metrics import mean_over_patients, summarise_outcomes
+from alliance_sim.records.tables import QUESTIONNAIRE_DTYPES, patient_frame
+from alliance_sim.rules import phases
+from alliance_sim.rules.alliance import (
+    INITIAL_AGREEMENT,
+    collaborative_alliance,
+    initial_bond,
+    overall_alliance,
+)
+from alliance_sim.rules.questionnaires import FORMS, N_QUESTIONNAIRE_DRAWS
 
 __all__ = [
     "CHUNK_PATIENT_SESSIONS",
-    "TABLES",
     "CohortDraws",
-    "check_tables",
     "default_chunk_size",
     "draw_cohort",
     "run_cohort",
@@ -102,36 +97,9 @@ __all__ = [
 Array = npt.NDArray[np.float64]
 Mask = npt.NDArray[np.bool_]
 
-TABLES: tuple[str, ...] = ("summary", "clinic", "patients", "sessions", "questionnaires")
-"""The tables an engine can return (``summary`` always)."""
-
 CHUNK_PATIENT_SESSIONS = 200_000
 """Patient-sessions per chunk of replicates: large enough for numpy to run at full
 speed, small enough that a chunk's arrays take a few tens of megabytes."""
-
-SCORE_COLUMNS: tuple[str, ...] = tuple(
-    name for name in PATIENT_REPORTERS if name.startswith(("wai_", "watoci_"))
-)
-"""The questionnaire scores of the sessions table (NaN when not measured)."""
-
-SESSION_COLUMNS: tuple[str, ...] = tuple(
-    name for name in PATIENT_REPORTERS if name not in ("session", "patient_id", "therapist_id")
-)
-"""The per-session patient state recorded for the sessions table."""
-
-
-def check_tables(tables: Collection[str] | str) -> list[str]:
-    """The tables asked for, in :data:`TABLES` order, ``summary`` included.
-
-    Raises:
-        ParameterError: for a name that is not one of :data:`TABLES`.
-    """
-    names = [tables] if isinstance(tables, str) else list(tables)
-    for name in names:
-        if not isinstance(name, str) or name not in TABLES:
-            allowed = ", ".join(repr(t) for t in TABLES)
-            raise ParameterError(f"table = {name!r} is not allowed: one of {allowed}")
-    return [name for name in TABLES if name == "summary" or name in names]
 
 
 def default_chunk_size(params: Params | ParamStack) -> int:
@@ -160,7 +128,7 @@ def draw_cohort(params: Params | ParamStack, seeds: Sequence[int]) -> CohortDraw
     Replicate *r* takes from ``default_rng(seeds[r])`` exactly what the agent
     engine takes: its population, then per session block A and, on measured
     sessions, block B. Which numbers are drawn depends only on the structure
-    (:data:`~alliance_sim.stacking.STRUCTURAL`), which a stack's members share.
+    (:data:`~alliance_sim.core.stacking.STRUCTURAL`), which a stack's members share.
     """
     if isinstance(params, ParamStack):
         params = params.structure
@@ -192,7 +160,7 @@ class _Cohort:
     the same rules; where an agent acts only under a condition, the array
     version computes for everyone and keeps the result where the condition
     holds. Parameter values are per-replicate columns (``self.params`` is a
-    :class:`~alliance_sim.stacking.ParamStack`), so the replicates of a chunk
+    :class:`~alliance_sim.core.stacking.ParamStack`), so the replicates of a chunk
     may have different values.
     """
 
@@ -201,30 +169,22 @@ class _Cohort:
         self.draws = draws
         pop = build_population(params, draws.population)
         self.population = pop
-        self.n_sessions = int(params.n_sessions)
+        self.n_sessions = params.n_sessions
         self.measured = sorted(measurement_schedule(params.structure))
         size, n = pop.therapist_of.shape
         self.shape = (size, n)
-        # the dyad, fixed at the first session (as in Patient.__init__)
-        dyad = pop.dyad()
-        self.style = dyad["style_in_use"]
-        self.misfit = dyad["misfit"]
-        self.goal_fit = dyad["goal_fit"]
-        self.attention = rules.attention(params.caseload)
-        self.therapist_empathy = pop.per_patient("empathy")
-        self.therapist_communication = pop.per_patient("communication")
-        self.therapist_patient_as_person = pop.per_patient("patient_as_person")
+        self.fit = pop.dyad()  # fixed at the first session
+        self.style = self.fit.style_in_use
         self.therapist_warmth = pop.per_patient("warmth")
         self.therapist_biopsychosocial = pop.per_patient("biopsychosocial")
         self.therapist_leniency = pop.per_patient("therapist_leniency")
         self.experience = pop.experience.copy()
-        self.learns = params.learning_rate > 0.0
-        self.learning_on = bool(self.learns.any())
-        self._in_use()
+        self.learning_on = bool((params.learning_rate > 0.0).any())
+        self._set_targets()
         # state
-        self.goal_agreement = np.full(self.shape, rules.alliance.INITIAL_AGREEMENT)
-        self.task_agreement = np.full(self.shape, rules.alliance.INITIAL_AGREEMENT)
-        self.bond = rules.initial_bond(pop.prior_trust)
+        self.goal_agreement = np.full(self.shape, INITIAL_AGREEMENT)
+        self.task_agreement = np.full(self.shape, INITIAL_AGREEMENT)
+        self.bond = initial_bond(pop.prior_trust)
         self.self_efficacy = pop.self_efficacy
         self.psychosocial_load = pop.psychosocial_load
         self.pain_mm = pop.pain_mm
@@ -242,99 +202,87 @@ class _Cohort:
         self.scores: dict[str, Array] = {}
         self.answers: Array | None = None
 
-    # --- skills in use and the targets they set (recomputed only when therapists learn) ------
-    def _in_use(self) -> None:
-        experience = np.take_along_axis(self.experience, self.population.therapist_of, axis=-1)
-        self.empathy_in_use = rules.effective_skill(self.therapist_empathy, experience)
-        self.communication_in_use = rules.effective_skill(self.therapist_communication, experience)
-        self.patient_as_person_in_use = rules.effective_skill(
-            self.therapist_patient_as_person, experience
+    def _set_targets(self) -> None:
+        """The skills in use and the interaction's targets, per patient.
+
+        They depend only on fixed traits and the therapists' experience, so
+        they are computed once, and again after each session in which
+        therapists learn (:meth:`learn`).
+        """
+        pop = self.population
+        experience = np.take_along_axis(self.experience, pop.therapist_of, axis=-1)
+        self.skills = phases.skills_in_use(
+            pop.per_patient("empathy"),
+            pop.per_patient("communication"),
+            pop.per_patient("patient_as_person"),
+            experience,
         )
-        self.bond_target = rules.bond_target(
-            self.empathy_in_use,
+        self.targets = phases.session_targets(
+            self.skills,
             self.therapist_warmth,
-            self.communication_in_use,
-            self.patient_as_person_in_use,
-            self.population.prior_trust,
-            self.misfit,
-            self.attention,
-        )
-        self.goal_target = rules.goal_agreement_target(
-            self.goal_fit, self.misfit, self.communication_in_use, self.patient_as_person_in_use
-        )
-        self.task_target = rules.task_agreement_target(
-            self.population.expectation,
-            rules.explanation(self.communication_in_use, self.therapist_biopsychosocial),
-            self.goal_fit,
-            self.misfit,
-        )
-        self.p_rupture = rules.rupture_probability(
-            self.misfit, self.empathy_in_use, self.params.rupture_risk
+            self.therapist_biopsychosocial,
+            self.params.caseload,
+            pop.prior_trust,
+            pop.expectation,
+            self.fit,
+            self.params.rupture_risk,
         )
 
     @property
     def alliance(self) -> Array:
-        return rules.overall_alliance(self.goal_agreement, self.task_agreement, self.bond)
+        return overall_alliance(self.goal_agreement, self.task_agreement, self.bond)
 
     @property
     def collaborative(self) -> Array:
-        return rules.collaborative_alliance(self.goal_agreement, self.task_agreement)
+        return collaborative_alliance(self.goal_agreement, self.task_agreement)
 
     # --- the phases of a session (see ClinicModel.step) ----------------------------------------
     def attend(self, session: int, u: Array) -> None:
-        """Phase 1, attendance (as Patient.attend)."""
-        params = self.params
-        in_care = ~self.dropped_out
-        if session == 1:
-            self.attended = in_care.copy()
-        else:
-            alliance = self.alliance
-            progress = rules.progress(
-                self.pain_mm, self.population.pain_mm, self.disability, self.population.disability
-            )
-            p_drop = rules.dropout_probability(
-                alliance,
-                self.self_efficacy,
-                progress,
-                self.missed_last,
-                params.p_dropout_typical,
-            )
-            drops = in_care & (u[..., U_DROPOUT] < p_drop)
-            self.dropped_out = self.dropped_out | drops
-            in_care = in_care & ~drops
-            p_attend = rules.attendance_probability(
-                alliance,
-                self.self_efficacy,
-                progress,
-                self.psychosocial_load,
-                self.pain_mm,
-                params.p_attend_typical,
-            )
-            self.attended = in_care & (u[..., U_ATTEND] < p_attend)
-        self.missed_last = np.where(in_care, (~self.attended).astype(float), self.missed_last)
+        """Phase 1, attendance."""
+        pop = self.population
+        self.dropped_out, self.attended, self.missed_last = phases.attendance(
+            session == 1,
+            self.dropped_out,
+            self.missed_last,
+            self.goal_agreement,
+            self.task_agreement,
+            self.bond,
+            self.self_efficacy,
+            self.pain_mm,
+            pop.pain_mm,
+            self.disability,
+            pop.disability,
+            self.psychosocial_load,
+            self.params.p_dropout_typical,
+            self.params.p_attend_typical,
+            u[..., U_DROPOUT],
+            u[..., U_ATTEND],
+        )
 
     def interact(self, u: Array, z: Array) -> None:
-        """Phase 2, interaction (as Patient.interact)."""
+        """Phase 2, interaction."""
         params = self.params
-        attended = self.attended
-        rate = params.alliance_rate
-        sd = params.alliance_noise_sd
-        bond = rules.move_toward(self.bond, self.bond_target, rate, sd * z[..., Z_BOND])
-        goal = rules.move_toward(self.goal_agreement, self.goal_target, rate, sd * z[..., Z_GOAL])
-        task = rules.move_toward(self.task_agreement, self.task_target, rate, sd * z[..., Z_TASK])
-        bond = np.where(attended, bond, self.bond)
-        self.goal_agreement = np.where(attended, goal, self.goal_agreement)
-        task = np.where(attended, task, self.task_agreement)
-        self.ruptured = attended & (u[..., U_RUPTURE] < self.p_rupture)
-        size = params.rupture_size
-        self.bond = rules.apply_rupture(bond, self.ruptured, size, self.empathy_in_use)
-        self.task_agreement = rules.apply_rupture(task, self.ruptured, size, self.empathy_in_use)
+        self.bond, self.goal_agreement, self.task_agreement, self.ruptured = phases.interaction(
+            self.attended,
+            self.bond,
+            self.goal_agreement,
+            self.task_agreement,
+            self.targets,
+            self.skills.empathy,
+            params.alliance_rate,
+            params.alliance_noise_sd,
+            params.rupture_size,
+            z[..., Z_BOND],
+            z[..., Z_GOAL],
+            z[..., Z_TASK],
+            u[..., U_RUPTURE],
+        )
 
     def treat(self, z: Array) -> None:
-        """Phase 3, treatment (as Patient.treat)."""
+        """Phase 3, treatment."""
         params = self.params
-        self.pain_before_mm = self.pain_mm
-        relief = rules.immediate_relief(
+        self.pain_before_mm, self.relief_mm, self.pain_after_mm = phases.treatment(
+            self.attended,
             self.pain_mm,
             params.device == "active",
             self.bond,
@@ -342,142 +290,114 @@ class _Cohort:
             params.ritual_relief,
             params.contextual_relief,
             params.device_relief,
-            RELIEF_NOISE_MM * z[..., Z_RELIEF],
+            z[..., Z_RELIEF],
         )
-        self.relief_mm = np.where(self.attended, relief, 0.0)
-        self.pain_after_mm = self.pain_before_mm - self.relief_mm
 
     def update_self_efficacy(self) -> None:
-        """Phase 4, self-efficacy (as Patient.update_self_efficacy)."""
-        progress = rules.progress(
+        """Phase 4, self-efficacy."""
+        self.self_efficacy = phases.self_efficacy(
+            self.attended,
+            self.self_efficacy,
+            self.adherence,
             self.pain_after_mm,
             self.population.pain_mm,
             self.disability,
             self.population.disability,
-        )
-        updated = rules.update_self_efficacy(
-            self.self_efficacy,
-            rules.mastery(self.adherence, progress),
             self.bond,
-            self.communication_in_use,
+            self.skills.communication,
             self.style,
             self.params.self_efficacy_rate,
         )
-        self.self_efficacy = np.where(self.attended, updated, self.self_efficacy)
 
     def exercise(self, z: Array) -> None:
-        """Phase 5, adherence (as Patient.exercise)."""
-        expected = rules.expected_adherence(
+        """Phase 5, adherence."""
+        self.adherence = phases.adherence(
+            self.dropped_out,
             self.self_efficacy,
-            self.collaborative,
+            self.goal_agreement,
+            self.task_agreement,
             self.psychosocial_load,
             self.params.adherence_typical,
+            z[..., Z_ADHERENCE],
         )
-        done = rules.realised_adherence(expected, ADHERENCE_NOISE * z[..., Z_ADHERENCE])
-        self.adherence = np.where(self.dropped_out, 0.0, done)
 
     def recover(self, session: int, z: Array) -> None:
-        """Phase 6, outcomes (as Patient.recover)."""
+        """Phase 6, outcomes."""
         params = self.params
-        load_before = self.psychosocial_load
-        addressed = rules.psychosocial_load_update(
-            load_before,
-            self.therapist_biopsychosocial,
-            self.patient_as_person_in_use,
-            self.bond,
-            params.bps_effect,
-        )
-        self.psychosocial_load = np.where(self.attended, addressed, load_before)
-        exercise_effect = params.exercise_effect
-        natural = params.natural_recovery
-        self.pain_mm = rules.pain_between_sessions(
+        pop = self.population
+        (
+            self.psychosocial_load,
+            self.pain_mm,
+            self.disability,
+            self.function,
+            self.gpe,
+        ) = phases.outcomes(
+            self.attended,
+            session == self.n_sessions,
+            self.psychosocial_load,
             self.pain_after_mm,
             self.relief_mm,
-            params.relief_retention,
-            self.adherence,
-            exercise_effect,
-            natural,
-            self.psychosocial_load,
-            PAIN_NOISE_MM * z[..., Z_PAIN],
-        )
-        disability_before = self.disability
-        self.disability = rules.disability_update(
-            disability_before,
-            self.adherence,
-            self.population.structural_share,
-            load_before - self.psychosocial_load,
-            exercise_effect,
-            natural,
-        )
-        self.function = rules.function_update(
+            self.disability,
             self.function,
             self.adherence,
             self.goal_agreement,
-            disability_before - self.disability,
-            exercise_effect,
+            self.task_agreement,
+            self.bond,
+            pop.structural_share,
+            pop.pain_mm,
+            pop.disability,
+            self.gpe,
+            self.therapist_biopsychosocial,
+            self.skills.patient_as_person,
+            params.bps_effect,
+            params.relief_retention,
+            params.exercise_effect,
+            params.natural_recovery,
+            z[..., Z_PAIN],
+            z[..., Z_GPE],
         )
-        if session == self.n_sessions:
-            self.gpe = rules.global_perceived_effect(
-                self.population.pain_mm,
-                self.pain_mm,
-                self.population.disability,
-                self.disability,
-                self.alliance,
-                GPE_NOISE * z[..., Z_GPE],
-            )
 
     def learn(self) -> None:
-        """Phase 7, learning (as Physiotherapist.learn): feedback = mean bond of the patients seen."""
+        """Phase 7, learning: feedback is the mean bond of each therapist's patients seen."""
         if not self.learning_on:
             return
         size, m = self.experience.shape
         index = (self.population.therapist_of + m * np.arange(size)[:, None]).ravel()
         seen = self.attended.ravel()
         bond_sum = np.bincount(
-            index, weights=np.where(seen, self.bond.ravel(), 0.0), minlength=size * m
+            index, weights=np.where(seen, np.ravel(self.bond), 0.0), minlength=size * m
         )
-        n_seen = np.bincount(index[seen], minlength=size * m)
+        n_seen = np.bincount(index[seen], minlength=size * m).reshape(size, m)
         with np.errstate(invalid="ignore", divide="ignore"):
-            feedback = (bond_sum / n_seen).reshape(size, m)
-        learned = rules.learn(self.experience, feedback, self.params.learning_rate)
-        learning = (n_seen.reshape(size, m) > 0) & self.learns
-        self.experience = np.where(learning, learned, self.experience)
-        self._in_use()
+            feedback = bond_sum.reshape(size, m) / n_seen
+        self.experience = phases.learning(
+            self.experience, feedback, n_seen, self.params.learning_rate
+        )
+        self._set_targets()
 
     def fill_in_questionnaires(self, noise: Array | None) -> None:
-        """Phase 8, observation (as Patient.fill_in_questionnaires); no scores when unmeasured."""
+        """Phase 8, observation; no scores on unmeasured sessions."""
         self.answers = None
         if noise is None:
             self.scores = {}
             return
         params = self.params  # (replicates, 1, 1): against (replicates, patients, items)
-        sd = params.column("item_noise_sd", 2)
-        k = WAI_SR.n_items
-        patient_bias = params.column("patient_rating_bias", 2)
-        leniency = self.population.patient_leniency
-        latent = item_latents(WAI_SR, self.goal_agreement, self.task_agreement, self.bond)
-        patient_answers = answer_items(WAI_SR, latent, patient_bias, leniency, sd * noise[..., :k])
-        therapist_answers = answer_items(
-            WAI_SR,
-            therapist_view(latent),
+        forms = phases.observation(
+            self.attended,
+            self.goal_agreement,
+            self.task_agreement,
+            self.bond,
+            params.column("patient_rating_bias", 2),
             params.column("therapist_rating_bias", 2),
+            self.population.patient_leniency,
             self.therapist_leniency,
-            sd * noise[..., k : 2 * k],
+            params.column("item_noise_sd", 2),
+            noise,
         )
-        latent9 = item_latents(WATOCI_9, self.goal_agreement, self.task_agreement, self.bond)
-        watoci_answers = answer_items(
-            WATOCI_9, latent9, patient_bias, leniency, sd * noise[..., 2 * k :]
+        self.scores = forms.scores  # type: ignore[assignment]  # arrays here
+        self.answers = np.concatenate(
+            [forms.patient_wai, forms.therapist_wai, forms.patient_watoci], axis=-1
         )
-        attended = self.attended
-        scores: dict[str, Array] = {}
-        for rater, answers in (("patient", patient_answers), ("therapist", therapist_answers)):
-            for scale, value in score(WAI_SR, answers).items():
-                scores[f"wai_{rater}_{scale}"] = np.where(attended, value, np.nan)
-        scores["watoci_patient"] = np.where(
-            attended, score(WATOCI_9, watoci_answers)["total"], np.nan
-        )
-        self.scores = scores
-        self.answers = np.concatenate([patient_answers, therapist_answers, watoci_answers], axis=-1)
 
     def value(self, column: str) -> np.ndarray:
         """The current value of a sessions-table column."""
@@ -517,7 +437,7 @@ class _Cohort:
         """
         size, n = self.shape
         n_sessions = self.n_sessions
-        recorded = SESSION_COLUMNS if "sessions" in tables else HISTORY_COLUMNS
+        recorded = STATE_COLUMNS if "sessions" in tables else HISTORY_COLUMNS
         history = {name: np.empty((n_sessions, size, n), dtype=_dtype(name)) for name in recorded}
         clinic = (
             {name: np.empty((n_sessions, size)) for name in CLINIC_MEANS}
@@ -557,7 +477,7 @@ class _Cohort:
 
 
 def _dtype(column: str) -> type:
-    return bool if column in ("attended", "dropped_out", "ruptured") else float
+    return bool if column in BOOLEAN_SESSION_COLUMNS else float
 
 
 def _tag(
@@ -576,9 +496,8 @@ def _clinic_frame(
     columns: dict[str, np.ndarray] = {
         "session": np.tile(np.arange(1, n_sessions + 1, dtype=np.int64), size)
     }
-    for name in MODEL_REPORTERS:
-        if name != "session":
-            columns[name] = clinic[name].T.reshape(-1)
+    for name in CLINIC_MEANS:
+        columns[name] = clinic[name].T.reshape(-1)
     return _tag(pd.DataFrame(columns), replicate, seed, n_sessions)
 
 
@@ -593,7 +512,7 @@ def _sessions_frame(
             population.therapist_of[:, None, :], (size, n_sessions, n)
         ).reshape(-1),
     }
-    for name in SESSION_COLUMNS:
+    for name in STATE_COLUMNS:
         columns[name] = history[name].transpose(1, 0, 2).reshape(-1)
     return _tag(pd.DataFrame(columns), replicate, seed, n_sessions * n)
 
@@ -658,7 +577,7 @@ def _stacks(
     """The replicates that can share a stack: (their structure, their positions), in order.
 
     One Params for every seed is one group; a sequence of parameter sets is grouped
-    by :func:`~alliance_sim.stacking.structure_of`, groups in order of first appearance.
+    by :func:`~alliance_sim.core.stacking.structure_of`, groups in order of first appearance.
     """
     if isinstance(params, Params):
         return [(params, np.arange(n_seeds, dtype=np.int64))]
@@ -694,10 +613,10 @@ def run_cohort(
     """Run one replicate clinic per seed with the cohort engine; return the tables asked for.
 
     Args:
-        params: the parameter values: one :class:`~alliance_sim.params.Params`
+        params: the parameter values: one :class:`~alliance_sim.core.params.Params`
             shared by every replicate, or a sequence of them, one per seed (e.g.
             the points of a sweep). Replicates that share their structure
-            (:data:`~alliance_sim.stacking.STRUCTURAL`: numbers of patients,
+            (:data:`~alliance_sim.core.stacking.STRUCTURAL`: numbers of patients,
             therapists and sessions, measurement sessions, assignment) run
             stacked, each with its own values of every other parameter.
         seeds: one seed per replicate; replicate *r* equals the agent engine's

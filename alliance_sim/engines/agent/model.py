@@ -9,27 +9,31 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
 from mesa import DataCollector, Model
 
-from alliance_sim.agents import Patient, Physiotherapist
-from alliance_sim.draws import draw_questionnaires, draw_session
-from alliance_sim.params import Params, check_seed, measurement_schedule
-from alliance_sim.population import THERAPIST_TRAITS, draw_population
-from alliance_sim.reporters import MODEL_REPORTERS, PATIENT_REPORTERS
+from alliance_sim.core.draws import draw_questionnaires, draw_session
+from alliance_sim.core.params import Params, check_seed, measurement_schedule
+from alliance_sim.core.population import THERAPIST_TRAITS, draw_population
+from alliance_sim.engines.agent.agents import Patient, Physiotherapist
+from alliance_sim.engines.agent.reporters import MODEL_REPORTERS, PATIENT_REPORTERS
+from alliance_sim.rules import phases
+from alliance_sim.rules.phases import PHASES
 
-__all__ = ["PHASES", "ClinicModel"]
+__all__ = ["PATIENT_METHODS", "PHASES", "ClinicModel"]
 
-PHASES: tuple[str, ...] = (
-    "attendance",
-    "interaction",
-    "treatment",
-    "self_efficacy",
-    "adherence",
-    "outcomes",
-    "learning",
-    "observation",
-)
-"""The phases of a session, in schedule order (the method names of :class:`ClinicModel`)."""
+PATIENT_METHODS: dict[str, str] = {
+    "attendance": "attend",
+    "interaction": "interact",
+    "treatment": "treat",
+    "self_efficacy": "update_self_efficacy",
+    "adherence": "exercise",
+    "outcomes": "recover",
+    "observation": "fill_in_questionnaires",
+}
+"""The :class:`~alliance_sim.engines.agent.agents.Patient` method of each phase (phase 7, learning, is
+:meth:`~alliance_sim.engines.agent.agents.Physiotherapist.learn`). A phase method of the model and the phase
+function of :mod:`alliance_sim.rules.phases` carry the phase's name."""
 
 
 class ClinicModel(Model):
@@ -51,7 +55,7 @@ class ClinicModel(Model):
         super().__init__(rng=seed)
         self.params = params if params is not None else Params()
         self.seed = seed
-        self.n_sessions = int(self.params.n_sessions)
+        self.n_sessions = self.params.n_sessions
         self.measured_sessions = measurement_schedule(self.params)
         self.uniform: list[list[float]] = []
         self.normal: list[list[float]] = []
@@ -64,6 +68,7 @@ class ClinicModel(Model):
             traits = {name: float(getattr(population, name)[j]) for name in THERAPIST_TRAITS}
             traits["leniency"] = float(population.therapist_leniency[j])
             self.therapists.append(Physiotherapist(self, j, traits))
+        fits = population.dyad()
         self.patients_in_order: list[Patient] = []
         for i in range(population.n_patients):
             traits = {
@@ -80,7 +85,10 @@ class ClinicModel(Model):
                 "function": float(population.function[i]),
             }
             therapist = self.therapists[int(population.therapist_of[i])]
-            self.patients_in_order.append(Patient(self, i, traits, population.goals[i], therapist))
+            fit = phases.Dyad(*(float(np.asarray(values)[i]) for values in fits))
+            self.patients_in_order.append(
+                Patient(self, i, traits, population.goals[i], therapist, fit)
+            )
         self.patients = self.agents_by_type[Patient]
 
         self.datacollector = DataCollector(
@@ -125,7 +133,7 @@ class ClinicModel(Model):
 
         Random numbers: block A (uniforms then normals, one row per patient in
         patient order) is drawn before phase 1; block B (questionnaire noise)
-        in phase 8 of measured sessions. See :mod:`alliance_sim.draws`.
+        in phase 8 of measured sessions. See :mod:`alliance_sim.core.draws`.
         """
         self.draw_random_numbers()
         self.attendance()
@@ -171,7 +179,7 @@ class ClinicModel(Model):
 
     def learning(self) -> None:
         """Phase 7: therapist learning, where enabled."""
-        if float(self.params.learning_rate) > 0.0:
+        if self.params.learning_rate > 0.0:
             for therapist in self.therapists:
                 therapist.learn()
 

@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from alliance_sim.errors import AllianceSimError, shown
-from alliance_sim.toml_checks import display_path
+from alliance_sim.core.errors import AllianceSimError, shown
+from alliance_sim.core.toml_checks import display_path
 
 __all__ = [
     "FORMATS",

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from alliance_sim.errors import ParameterError, shown
+from alliance_sim.core.errors import ParameterError, shown
 
 if TYPE_CHECKING:  # only an annotation: the metric names load without pandas (CLI --help)
     import pandas as pd

@@ -5,7 +5,7 @@ clinic whichever engine runs it: :func:`draw_population_numbers` takes the
 random numbers from the generator, :func:`build_population` turns them into
 attributes (for one clinic, or for a stack of replicate clinics at once, with
 the replicates on leading axes and, with a
-:class:`~alliance_sim.stacking.ParamStack`, each replicate's own parameter
+:class:`~alliance_sim.core.stacking.ParamStack`, each replicate's own parameter
 values), and :func:`draw_population` does both. Draw
 order (documented because it is part of the model's reproducibility contract):
 
@@ -26,10 +26,10 @@ from dataclasses import dataclass, fields
 import numpy as np
 import numpy.typing as npt
 
-from alliance_sim import rules
-from alliance_sim.params import Params
+from alliance_sim.core.params import Params
+from alliance_sim.core.stacking import ParamStack
+from alliance_sim.rules import phases
 from alliance_sim.rules.fit import TYPICAL_PATIENT_GOALS
-from alliance_sim.stacking import ParamStack
 
 __all__ = [
     "PATIENT_TRAITS",
@@ -126,30 +126,22 @@ class Population:
         values = getattr(self, therapist_attribute)
         return np.take_along_axis(values, self.therapist_of, axis=-1)
 
-    def dyad(self) -> dict[str, Array]:
-        """The fit of each patient with their therapist, from the rules over arrays.
+    def dyad(self) -> phases.Dyad:
+        """The fit of each patient with their therapist (:func:`~alliance_sim.rules.phases.dyad`).
 
         ``style_in_use`` (the power-sharing style the therapist uses with this
         patient), ``misfit`` (distance from the involvement the patient
         prefers) and ``goal_fit`` (how well the plan's goals match the
-        patient's).
+        patient's), one array each.
         """
-        style = rules.effective_style(
+        return phases.dyad(
             self.per_patient("power_sharing"),
             self.per_patient("responsiveness"),
             self.preferred_involvement,
-        )
-        plan = rules.plan_goals(
-            style,
             self.per_patient("patient_as_person"),
-            rules.therapist_goals(self.per_patient("biopsychosocial")),
+            self.per_patient("biopsychosocial"),
             self.goals,
         )
-        return {
-            "style_in_use": np.asarray(style),
-            "misfit": np.asarray(rules.involvement_misfit(style, self.preferred_involvement)),
-            "goal_fit": np.asarray(rules.goal_fit(plan, self.goals)),
-        }
 
 
 @dataclass(frozen=True)
@@ -220,7 +212,7 @@ def build_population(params: Params | ParamStack, draws: PopulationDraws) -> Pop
     """The therapists and patients made from their random numbers (one clinic or a stack).
 
     ``params`` is one :class:`Params` (for one clinic, or a stack of replicates
-    that all have it) or a :class:`~alliance_sim.stacking.ParamStack` with one
+    that all have it) or a :class:`~alliance_sim.core.stacking.ParamStack` with one
     parameter set per replicate of the stacked ``draws``.
     """
     # 1. patients

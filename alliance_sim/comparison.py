@@ -15,9 +15,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from alliance_sim.errors import ParameterError, shown
-from alliance_sim.metrics import COMPARE_METRICS, METRICS, check_metrics
-from alliance_sim.params import Params, check_seed
+from alliance_sim.core.errors import ParameterError, shown
+from alliance_sim.core.params import Params, check_seed
+from alliance_sim.records.metrics import COMPARE_METRICS, METRICS, check_metrics
 from alliance_sim.simulation import Replicates, replicate_seeds, run_replicates
 
 __all__ = ["MAX_REPLICATES", "Comparison", "compare", "difference_table"]

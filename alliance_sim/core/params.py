@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from alliance_sim.errors import ParameterError, shown
+from alliance_sim.core.errors import ParameterError, shown
 
 __all__ = [
     "GROUPS",
@@ -839,8 +839,11 @@ class Params(Mapping[str, ParamValue]):
         _check_schedule(full)
         object.__setattr__(self, "_values", full)
 
-    def __getattr__(self, name: str) -> ParamValue:
-        """Read a parameter as an attribute."""
+    def __getattr__(self, name: str) -> Any:
+        """Read a parameter as an attribute (validated: a float, an int for a count, a str for a choice).
+
+        Typed ``Any``: which of these a name holds is in the schema, which mypy cannot read.
+        """
         try:
             return self.__dict__["_values"][name]
         except KeyError:

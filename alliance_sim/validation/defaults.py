@@ -1,8 +1,8 @@
 """The defaults of ``alliance-sim validate``, in a module that imports nothing.
 
-:mod:`alliance_sim.validation` loads the model, SciPy and the trials; the
+:mod:`alliance_sim.validation.patterns` loads the model, SciPy and the trials; the
 command line needs only these numbers to build its parser and ``--help``, so
-they live here and :mod:`alliance_sim.validation` re-exports them.
+they live here and :mod:`alliance_sim.validation.patterns` re-exports them.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 The cohort engine runs a stack of replicate clinics as arrays of shape
 (replicates, patients). The replicates of a stack may have different parameter
-values: a :class:`ParamStack` holds one :class:`~alliance_sim.params.Params` per
+values: a :class:`ParamStack` holds one :class:`~alliance_sim.core.params.Params` per
 replicate and gives each value as a per-replicate column, shape (replicates, 1)
 (or (replicates, 1, 1) against a trailing axis of items or goal domains), which
 broadcasts against the state arrays; the rules already work on arrays, so the same
@@ -24,8 +24,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from alliance_sim.errors import ParameterError
-from alliance_sim.params import SCHEMA, Kind, Params, measurement_schedule
+from alliance_sim.core.errors import ParameterError
+from alliance_sim.core.params import SCHEMA, Kind, Params, measurement_schedule
 
 __all__ = ["STRUCTURAL", "ParamStack", "structure_of"]
 

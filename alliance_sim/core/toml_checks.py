@@ -30,8 +30,8 @@ from collections.abc import Iterable, Mapping
 from pathlib import PurePath
 from typing import Any
 
-from alliance_sim.errors import AllianceSimError, shown
-from alliance_sim.params import SCHEMA
+from alliance_sim.core.errors import AllianceSimError, shown
+from alliance_sim.core.params import SCHEMA
 
 __all__ = [
     "MAX_DEPTH",

@@ -8,7 +8,7 @@ the same parameters and seed they give identical trajectories:
   (patients, 3) then ``normal`` of shape (patients, 7), row *i* for patient
   *i* (patient order), whether or not the patient is still in care.
 * **Block B**, in the observation phase of a measured session only: ``normal``
-  of shape (patients, 33) (see :data:`alliance_sim.measures.N_QUESTIONNAIRE_DRAWS`).
+  of shape (patients, 33) (see :data:`alliance_sim.rules.questionnaires.N_QUESTIONNAIRE_DRAWS`).
 
 Column meanings are the constants below.
 """
@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from alliance_sim.measures import N_QUESTIONNAIRE_DRAWS
+from alliance_sim.rules.questionnaires import N_QUESTIONNAIRE_DRAWS
 
 __all__ = [
     "N_NORMAL",

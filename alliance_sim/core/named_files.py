@@ -15,8 +15,8 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import TypeVar
 
-from alliance_sim.errors import AllianceSimError, shown
-from alliance_sim.toml_checks import display_path, read_text_file
+from alliance_sim.core.errors import AllianceSimError, shown
+from alliance_sim.core.toml_checks import display_path, read_text_file
 
 __all__ = ["builtin_named", "load_named", "read_builtins"]
 
@@ -72,7 +72,7 @@ def load_named(
 
     A name that is not a built-in is read as a file when it ends in ``.toml``,
     contains a folder separator or names an existing file. The file is read with
-    :func:`~alliance_sim.toml_checks.read_text_file`: a regular file, at most a
+    :func:`~alliance_sim.core.toml_checks.read_text_file`: a regular file, at most a
     megabyte, UTF-8 text.
     """
     if not isinstance(name_or_path, str | os.PathLike):

@@ -17,79 +17,17 @@ from collections.abc import Mapping
 import numpy as np
 import numpy.typing as npt
 
-from alliance_sim.metrics import FULL_ADHERENCE
-from alliance_sim.population import Population
+from alliance_sim.core.population import Population
+from alliance_sim.records.columns import (
+    FINAL_STATE_COLUMNS,
+    FIRST_FORM_COLUMNS,
+    OUTCOME_COLUMNS,
+)
+from alliance_sim.records.metrics import FULL_ADHERENCE
 
-__all__ = [
-    "FINAL_STATE_COLUMNS",
-    "HISTORY_COLUMNS",
-    "OUTCOME_COLUMNS",
-    "baseline_of",
-    "episode_outcomes",
-]
+__all__ = ["baseline_of", "episode_outcomes"]
 
 Array = npt.NDArray[np.float64]
-
-FINAL_STATE_COLUMNS: tuple[str, ...] = (
-    "goal_agreement",
-    "task_agreement",
-    "bond",
-    "collaborative",
-    "alliance",
-    "self_efficacy",
-    "psychosocial_load",
-    "pain_mm",
-    "disability",
-    "function",
-    "gpe",
-)
-"""Patient state taken from the last session of the episode."""
-
-HISTORY_COLUMNS: tuple[str, ...] = (
-    "attended",
-    "dropped_out",
-    "ruptured",
-    "adherence",
-    "relief_mm",
-    "wai_patient_goal",
-    "wai_patient_task",
-    "wai_patient_bond",
-    "wai_patient_total",
-    "wai_therapist_total",
-    "watoci_patient",
-)
-"""The per-session columns :func:`episode_outcomes` reads besides the final state."""
-
-FIRST_FORM_COLUMNS: dict[str, str] = {
-    "wai_patient": "wai_patient_total",
-    "wai_therapist": "wai_therapist_total",
-    "watoci_patient": "watoci_patient",
-    "wai_patient_goal": "wai_patient_goal",
-    "wai_patient_task": "wai_patient_task",
-    "wai_patient_bond": "wai_patient_bond",
-}
-"""Outcome column → the sessions-table score taken from the first completed questionnaire."""
-
-OUTCOME_COLUMNS: tuple[str, ...] = (
-    *FINAL_STATE_COLUMNS,
-    "dropped_out",
-    "dropout_session",
-    "sessions_in_care",
-    "sessions_attended",
-    "attendance",
-    "missed_any",
-    "adherence",
-    "fully_adherent",
-    "n_ruptures",
-    "first_session_relief_mm",
-    "pain_change_mm",
-    "disability_change",
-    "function_change",
-    "self_efficacy_change",
-    "wai_session",
-    *FIRST_FORM_COLUMNS,
-)
-"""The columns :func:`episode_outcomes` returns, in patients-table order."""
 
 
 def baseline_of(population: Population) -> dict[str, Array]:
@@ -124,14 +62,14 @@ def episode_outcomes(
 
     Args:
         final: the state after the last session, one entry per
-            :data:`FINAL_STATE_COLUMNS` (shape ``(..., N)``).
-        history: per-session records, one entry per :data:`HISTORY_COLUMNS`,
+            :data:`~alliance_sim.records.columns.FINAL_STATE_COLUMNS` (shape ``(..., N)``).
+        history: per-session records, one entry per :data:`~alliance_sim.records.columns.HISTORY_COLUMNS`,
             shape ``(..., S, N)`` with session 1 first.
         baseline: ``pain_mm``, ``disability``, ``function`` and
             ``self_efficacy`` at the start (shape ``(..., N)``).
 
     Returns:
-        One array per :data:`OUTCOME_COLUMNS`, shape ``(..., N)``.
+        One array per :data:`~alliance_sim.records.columns.OUTCOME_COLUMNS`, shape ``(..., N)``.
         ``dropout_session`` and ``wai_session`` are NaN where the patient never
         dropped out or never completed a questionnaire. Adherence is the mean
         over the sessions in care; the first-form scores come from the first
