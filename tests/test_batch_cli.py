@@ -180,7 +180,7 @@ def test_a_morris_sweep_prints_mu_star_and_sigma(capsys, tmp_path):
             "out of range",
         ),
         (('method = "grid"', 'method = "fractional"'), "design.method", "unknown design"),
-        (("replicates = 4", "replicates = 0"), "replicates", "a whole number ≥ 1"),
+        (("replicates = 4", "replicates = 0"), "replicates", "a whole number from 1 to"),
     ],
 )
 def test_a_bad_experiment_file_exits_2_naming_the_file_and_key(capsys, tmp_path, change, key, why):
