@@ -317,3 +317,71 @@ def test_a_task_timeout_that_is_not_a_positive_number_exits_2(capsys, tmp_path, 
     code = stopped.value.code
     assert code == 2
     assert "--task-timeout" in capsys.readouterr().err
+
+
+def test_sweep_csv_into_a_folder_that_cannot_be_written_is_refused_before_any_run(capsys, tmp_path):
+    target = tmp_path / "readonly"
+    target.mkdir()
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "ro,size=64k", "tmpfs", str(target)],
+        capture_output=True,
+        text=True,
+    )
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a read-only tmpfs here: {mounted.stderr.strip()}")
+    try:
+        folder = tmp_path / "out"
+        code, out, err = sweep(
+            capsys, tmp_path, GRID_SPEC, "--results", str(folder), "--csv", str(target / "x.csv")
+        )
+    finally:
+        subprocess.run(["umount", str(target)], check=False)
+    assert code == 2
+    assert f"--csv '{target / 'x.csv'}': cannot write in the folder" in err
+    assert "Read-only file system" in err and len(err.strip().splitlines()) == 1
+    assert not folder.exists() and "finished" not in out  # refused before the sweep
+
+
+def test_sweep_csv_that_is_a_folder_is_refused_before_any_run(capsys, tmp_path):
+    (tmp_path / "runs.csv").mkdir()
+    folder = tmp_path / "out"
+    code, _, err = sweep(
+        capsys, tmp_path, GRID_SPEC, "--results", str(folder), "--csv", str(tmp_path / "runs.csv")
+    )
+    assert code == 2 and "is a folder" in err
+    assert not folder.exists()
+
+
+def test_a_csv_export_that_fails_leaves_neither_the_file_nor_a_temporary(tmp_path):
+    from alliance_sim.cli.analyse import write_csv
+    from alliance_sim.errors import AllianceSimError
+
+    target = tmp_path / "small"
+    target.mkdir()
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=16k", "tmpfs", str(target)],
+        capture_output=True,
+        text=True,
+    )
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.strip()}")
+    try:
+        frame = pd.DataFrame({"x": range(100_000)})
+        with pytest.raises(AllianceSimError, match=r"No space left on device.*nothing was written"):
+            write_csv(frame, target / "runs.csv")
+        assert list(target.iterdir()) == []
+    finally:
+        subprocess.run(["umount", str(target)], check=False)
+
+
+def test_analyse_of_a_folder_a_sweep_is_writing_exits_2_naming_the_sweep(capsys, tmp_path):
+    from alliance_sim.batch import load_experiment
+    from alliance_sim.batch.sweep import open_results
+
+    spec = tmp_path / "spec.toml"
+    spec.write_text(GRID_SPEC)
+    folder = tmp_path / "out"
+    with open_results(folder, load_experiment(spec)):
+        code = main(["analyse", str(folder), "--no-figures"])
+    err = capsys.readouterr().err
+    assert code == 2 and "a sweep is writing it" in err and f"pid {os.getpid()}" in err
