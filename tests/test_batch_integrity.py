@@ -294,6 +294,19 @@ def test_a_corrupt_sessions_part_makes_its_runs_run_again(experiment, parted, re
     assert_like_reference(parted, reference)
 
 
+def test_a_runs_part_set_aside_takes_its_rows_out_of_a_merged_sessions_file(
+    experiment, parted, reference
+):
+    with open_results(parted, experiment) as store:
+        store.compact("sessions")  # one sessions file holding the rows of every run
+    part = ResultStore.open(parted).parts()[1]
+    part.write_bytes(b"junk")
+    result = run_experiment(experiment, results=parted)
+    split = next(n for n in result.notes if n.startswith("sessions/part-compacted-"))
+    assert "of its 72 rows set aside" in split and "never committed" in split
+    assert_like_reference(parted, reference)
+
+
 def test_garbage_compacting_json_is_set_aside_and_the_sweep_resumes(experiment, parted, reference):
     (parted / "compacting.json").write_text("{ not json")
     result = run_experiment(experiment, results=parted)

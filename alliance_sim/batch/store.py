@@ -911,8 +911,9 @@ class ResultStore:
                 keep = ~(orphan | repeated)
                 if not keep.all():
                     why = (
-                        f"{int(orphan.sum())} rows of runs that were never committed"
-                        " (a sweep stopped between its files)"
+                        f"{int(orphan.sum())} rows of runs whose run rows are not stored"
+                        " (never committed: a sweep stopped between its files, or their runs"
+                        " part was set aside)"
                         if orphan.any()
                         else ""
                     )
@@ -974,7 +975,11 @@ class ResultStore:
             _write_parquet(part, table.filter(pa.array(keep)))
         except OSError as error:
             raise self._failed(error, part) from None
-        self._note_quarantine(part, aside, f"{int((~keep).sum())} of its rows: {why}", "")
+        rel = part.relative_to(self.folder)
+        self.notes.append(
+            f"{rel}: {int((~keep).sum())} of its {len(keep)} rows set aside in"
+            f" {QUARANTINE}/{aside.name}: {why}"
+        )
 
     def _quarantine_path(self, path: Path) -> Path:
         folder = self.folder / QUARANTINE
