@@ -385,3 +385,31 @@ def test_analyse_of_a_folder_a_sweep_is_writing_exits_2_naming_the_sweep(capsys,
         code = main(["analyse", str(folder), "--no-figures"])
     err = capsys.readouterr().err
     assert code == 2 and "a sweep is writing it" in err and f"pid {os.getpid()}" in err
+
+
+@pytest.mark.parametrize(
+    ("where", "why"),
+    [
+        ("afile/results", "cannot make the results folder (Not a directory)"),
+        ("afile", "cannot be a results folder: it is a file"),
+        ("n" * 300, "File name too long"),
+    ],
+)
+def test_a_results_folder_that_cannot_be_made_exits_2_in_one_line(capsys, tmp_path, where, why):
+    (tmp_path / "afile").write_text("")
+    code, _, err = sweep(capsys, tmp_path, GRID_SPEC, "--results", str(tmp_path / where))
+    assert code == 2 and why in err and len(err.strip().splitlines()) == 1
+
+
+def test_a_csv_name_too_long_exits_2_before_the_sweep(capsys, tmp_path):
+    folder = tmp_path / "out"
+    code, _, err = sweep(
+        capsys,
+        tmp_path,
+        GRID_SPEC,
+        "--results",
+        str(folder),
+        "--csv",
+        str(tmp_path / f"{'n' * 300}.csv"),
+    )
+    assert code == 2 and "File name too long" in err and not folder.exists()

@@ -647,11 +647,11 @@ class ResultStore:
     def _make_folder(self) -> Path | None:
         """Make the folder (and missing parents); the highest folder made, if any."""
         made = None
-        for folder in [self.folder, *self.folder.parents]:
-            if folder.exists():
-                break
-            made = folder
         try:
+            for folder in [self.folder, *self.folder.parents]:
+                if folder.exists():
+                    break
+                made = folder
             self.folder.mkdir(parents=True, exist_ok=True)
         except FileExistsError:
             raise AllianceSimError(
@@ -1191,6 +1191,7 @@ class ResultStore:
             rel: Any = path.relative_to(self.folder)
         except ValueError:
             rel = path
+        doing = what if path == self.folder else f"{what} {rel}"
         reason = os.strerror(error.errno) if error.errno else _short(error)
         kept = (
             f"{self._stored:,} of {self._n_runs:,} runs are stored and kept; "
@@ -1198,7 +1199,7 @@ class ResultStore:
             else ""
         )
         if not _disk_full(error):
-            return AllianceSimError(f"{self.folder}: {what} {rel} ({reason}); {kept}".rstrip("; "))
+            return AllianceSimError(f"{self.folder}: {doing} ({reason}); {kept}".rstrip("; "))
         free = _free_bytes(self.folder if self.folder.exists() else self.folder.parent)
         left = max(self._n_runs - self._stored, 0)
         if self._stored:
@@ -1211,7 +1212,7 @@ class ResultStore:
         else:
             need = size or 64 * 2**10
         return DiskFullError(
-            f"{self.folder}: the disk is full ({what} {rel}: {reason}); {kept}"
+            f"{self.folder}: the disk is full ({doing}: {reason}); {kept}"
             f"{'the ' + format(left, ',') + ' runs left need' if left else 'it needs'}"
             f" about {_mb(need)} more and {_mb(free)} is free: free some space and run the"
             " same command again" + (" to resume" if self._stored else "")

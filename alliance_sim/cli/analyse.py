@@ -76,12 +76,14 @@ def check_csv_path(text: str | None) -> Path | None:
     path = Path(text)
     if path.suffix.lower() != ".csv":
         raise AllianceSimError(f"--csv {text!r}: the file name must end in .csv")
-    if path.is_dir():
-        raise AllianceSimError(f"--csv {text!r}: is a folder; give a file name ending in .csv")
-    if not path.parent.is_dir():
-        raise AllianceSimError(f"--csv {text!r}: the folder {str(path.parent)!r} does not exist")
     probe = path.with_name(f".{path.name}.{os.getpid()}.probe")
     try:
+        if path.is_dir():
+            raise AllianceSimError(f"--csv {text!r}: is a folder; give a file name ending in .csv")
+        if not path.parent.is_dir():
+            raise AllianceSimError(
+                f"--csv {text!r}: the folder {str(path.parent)!r} does not exist"
+            )
         with open(probe, "x", encoding="utf-8"):
             pass
     except OSError as error:
