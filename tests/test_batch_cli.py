@@ -413,3 +413,23 @@ def test_a_csv_name_too_long_exits_2_before_the_sweep(capsys, tmp_path):
         str(tmp_path / f"{'n' * 300}.csv"),
     )
     assert code == 2 and "File name too long" in err and not folder.exists()
+
+
+def test_analyse_of_a_name_too_long_exits_2_in_one_line(capsys, tmp_path):
+    assert main(["analyse", str(tmp_path / ("n" * 300))]) == 2
+    err = capsys.readouterr().err
+    assert "File name too long" in err and len(err.strip().splitlines()) == 1
+
+
+def test_analyse_figures_into_a_folder_that_cannot_be_made_exits_2_before_analysing(
+    capsys, tmp_path, monkeypatch
+):
+    import alliance_sim.batch.report as report_module
+
+    (tmp_path / "afile").write_text("")
+    folder = tmp_path / "out"
+    sweep(capsys, tmp_path, GRID_SPEC, "--results", str(folder))
+    monkeypatch.setattr(report_module, "analyse_folder", lambda *a, **k: pytest.fail("analysed"))
+    code = main(["analyse", str(folder), "--figures", str(tmp_path / "afile" / "figs")])
+    err = capsys.readouterr().err
+    assert code == 2 and "cannot make the folder (Not a directory)" in err

@@ -564,7 +564,11 @@ class ResultStore:
                 cannot be read.
         """
         store = cls(folder)
-        if not (store.folder / MANIFEST).is_file():
+        try:
+            found = (store.folder / MANIFEST).is_file()
+        except OSError as error:  # e.g. a name too long
+            raise AllianceSimError(f"{store.folder}: {error.strerror or error}") from None
+        if not found:
             raise AllianceSimError(
                 f"{store.folder}: not a results folder (no {MANIFEST});"
                 " `alliance-sim sweep` writes one"
@@ -585,7 +589,10 @@ class ResultStore:
     @staticmethod
     def exists(folder: str | Path) -> bool:
         """Whether ``folder`` holds a results folder."""
-        return (Path(folder) / MANIFEST).is_file()
+        try:
+            return (Path(folder) / MANIFEST).is_file()
+        except OSError:
+            return False
 
     def close(self) -> None:
         """Release the folder's lock (if this store holds it)."""

@@ -225,6 +225,13 @@ def cmd_analyse(args: argparse.Namespace) -> int:
 
     csv = check_csv_path(args.csv)
     outputs = parse_outputs(args.outputs)
-    analysis = analyse_folder(args.results, outputs, figures=not args.no_figures)
     figures = None if args.no_figures else Path(args.figures or Path(args.results) / "analysis")
+    if args.figures is not None and figures is not None:  # checked before the analysis runs
+        try:
+            figures.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise AllianceSimError(
+                f"--figures {args.figures!r}: cannot make the folder ({error.strerror or error})"
+            ) from None
+    analysis = analyse_folder(args.results, outputs, figures=not args.no_figures)
     return report(analysis, figures, csv, args.json)
