@@ -202,6 +202,24 @@ def test_a_folder_without_its_manifest_is_resumed_when_every_part_is_of_this_exp
     assert_like_reference(parted, reference)
 
 
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [("outputs", [["adherence"]]), ("experiment", 5), ("format", "x"), ("n_runs", -1)],
+)
+def test_a_manifest_of_the_wrong_shape_is_one_line_to_a_reader_and_rebuilt_by_a_resume(
+    experiment, parted, reference, key, value
+):
+    manifest = json.loads((parted / "manifest.json").read_text())
+    manifest[key] = value
+    (parted / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(AllianceSimError, match=f"manifest.json: {key} = .* is not allowed"):
+        analyse_folder(parted, figures=False)
+    result = run_experiment(experiment, results=parted)
+    assert quarantined(parted) == ["manifest.json"]
+    assert any("rebuilt it" in note for note in result.notes)
+    assert_like_reference(parted, reference)
+
+
 def test_another_seed_in_a_folder_is_refused_naming_what_differs(parted):
     other = Experiment.from_mapping({**SMALL, "seed": 8})
     with pytest.raises(AllianceSimError, match=r"different experiment \('small', 18 runs; seed"):

@@ -110,9 +110,7 @@ def analyse_folder(
     store = ResultStore.open(folder)
     with store.reading():  # no sweep writes the folder meanwhile
         manifest = store.manifest()
-        experiment: dict[str, Any] = manifest.get("experiment") or {}
-        design_settings = experiment.get("design") or {}
-        method = design_settings.get("method", "grid")
+        method, second_order, levels = _design_settings(store, manifest)
         stored = list(manifest.get("outputs", []))
         chosen = list(outputs) if outputs else stored
         for name in chosen:
@@ -128,10 +126,33 @@ def analyse_folder(
         design,
         method,
         chosen,
-        second_order=bool(design_settings.get("second_order", True)),
-        levels=int(design_settings.get("levels", 4)),
+        second_order=second_order,
+        levels=levels,
         figures=figures,
     )
+
+
+def _design_settings(store: ResultStore, manifest: dict[str, Any]) -> tuple[str, bool, int]:
+    """The recorded design's method, Sobol ``second_order`` and Morris ``levels``, checked."""
+    from alliance_sim.batch.design import METHODS
+
+    experiment = manifest.get("experiment") or {}
+    settings = experiment.get("design") or {}
+    if isinstance(settings, str):
+        settings = {"method": settings}
+    where = f"{store.folder}: manifest.json: experiment.design"
+    if not isinstance(settings, dict):
+        raise AllianceSimError(f"{where} is not a design (a method name or a table)")
+    method = settings.get("method", "grid")
+    if not isinstance(method, str) or method not in METHODS:
+        raise AllianceSimError(f"{where}.method: not one of {', '.join(METHODS)}")
+    second_order = settings.get("second_order", True)
+    if not isinstance(second_order, bool):
+        raise AllianceSimError(f"{where}.second_order: not true or false")
+    levels = settings.get("levels", 4)
+    if not isinstance(levels, int) or isinstance(levels, bool) or not 2 <= levels <= 1000:
+        raise AllianceSimError(f"{where}.levels: not a whole number from 2 to 1,000")
+    return method, second_order, levels
 
 
 def _design(store: ResultStore, manifest: dict[str, Any]) -> pd.DataFrame:

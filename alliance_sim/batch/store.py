@@ -752,12 +752,13 @@ class ResultStore:
             return None
         try:
             manifest = json.loads(path.read_text(encoding="utf-8"))
-            if not isinstance(manifest, dict) or not isinstance(manifest.get("n_runs"), int):
-                raise ValueError("not a manifest")
-        except (OSError, ValueError) as error:
-            self._quarantine(path, f"unreadable ({_short(error)})", "")
+            problem = _manifest_problem(manifest)
+        except (OSError, ValueError, RecursionError) as error:
+            problem = f"unreadable ({_short(error)})"
+        if problem is not None:
+            self._quarantine(path, problem, "")
             return None
-        return manifest
+        return dict(manifest)
 
     def _any_parts(self) -> list[Path]:
         """Every part file in the folder's table folders."""
@@ -1018,14 +1019,15 @@ class ResultStore:
         """The manifest as a dict."""
         try:
             data = json.loads((self.folder / MANIFEST).read_text(encoding="utf-8"))
-        except (OSError, ValueError) as error:
+            problem = _manifest_problem(data)
+        except (OSError, ValueError, RecursionError) as error:
+            problem = f"cannot read it ({_short(error)})"
+        if problem is not None:
             raise AllianceSimError(
-                f"{self.folder}: cannot read {MANIFEST} ({_short(error)}); running the sweep"
-                " again sets it aside and rebuilds it if the parts are of that experiment"
-            ) from None
-        if not isinstance(data, dict):
-            raise AllianceSimError(f"{self.folder}: {MANIFEST} is not a manifest")
-        return data
+                f"{self.folder}: {MANIFEST}: {problem}; running the sweep again sets it"
+                " aside and rebuilds it if the parts are of that experiment"
+            )
+        return dict(data)
 
     def design(self) -> pd.DataFrame:
         """The design table (as checked by :meth:`prepare`, or read from ``design.parquet``).
@@ -1418,6 +1420,48 @@ class ResultStore:
         for staged in self.folder.glob("*/.*.staged"):
             with contextlib.suppress(OSError):
                 staged.unlink()
+
+
+MAX_MANIFEST_RUNS = 10**9
+"""The largest ``n_runs`` a manifest may record (far above any experiment's cap)."""
+
+
+def _manifest_problem(data: Any) -> str | None:
+    """What is wrong with a manifest's shape (the keys this module and analyse use), if anything."""
+    if not isinstance(data, dict):
+        return "not a manifest (a JSON object)"
+
+    def bad(key: str, allowed: str) -> str:
+        value = repr(data.get(key))
+        value = value if len(value) <= 60 else value[:59] + "…"
+        return f"{key} = {value} is not allowed: {allowed}"
+
+    n_runs = data.get("n_runs")
+    if (
+        not isinstance(n_runs, int)
+        or isinstance(n_runs, bool)
+        or not 0 <= n_runs <= MAX_MANIFEST_RUNS
+    ):
+        return bad("n_runs", "a whole number of runs")
+    outputs = data.get("outputs")
+    if not isinstance(outputs, list) or not outputs or not all(isinstance(o, str) for o in outputs):
+        return bad("outputs", "a non-empty list of output names")
+    if len(set(outputs)) != len(outputs):
+        return bad("outputs", "names listed once each")
+    form = data.get("format", 1)
+    if not isinstance(form, int) or isinstance(form, bool) or not 1 <= form <= FORMAT:
+        return bad("format", f"a layout version from 1 to {FORMAT}")
+    if not isinstance(data.get("fingerprint"), str | None):
+        return bad("fingerprint", "a string")
+    for key in ("tables", "sessions"):
+        if not isinstance(data.get(key, []), list):
+            return bad(key, "a list")
+    if not all(isinstance(t, str) for t in data.get("tables", [])):
+        return bad("tables", "a list of table names")
+    experiment = data.get("experiment")
+    if experiment is not None and not isinstance(experiment, dict):
+        return bad("experiment", "a table (the experiment) or null")
+    return None
 
 
 def _differences(
