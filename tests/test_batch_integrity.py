@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
@@ -517,3 +518,12 @@ def test_a_new_folder_on_a_full_disk_is_refused_and_nothing_is_left(tmpfs, tmp_p
     err = capsys.readouterr().err
     assert code == 2 and "the disk is full" in err and len(err.strip().splitlines()) == 1
     assert not (disk / "results").exists()
+
+
+def test_a_reader_is_told_of_a_part_that_is_not_of_these_results(parted):
+    part = ResultStore.open(parted).parts()[0]
+    table = pq.read_table(part)  # the same experiment's file, with runs the design lacks
+    moved = table.set_column(0, "run_id", pa.array([i + 1000 for i in table["run_id"].to_pylist()]))
+    pq.write_table(moved, part.with_name("part-zz-foreign.parquet"))
+    with pytest.raises(AllianceSimError, match=r"part-zz-foreign\.parquet is not part of these"):
+        analyse_folder(parted, figures=False)

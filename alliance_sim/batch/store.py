@@ -944,18 +944,21 @@ class ResultStore:
             table = pq.read_table(part, page_checksum_verification=True)
         except Exception as error:
             return f"unreadable ({_short(error).replace(str(part), part.name)})", None
-        mark = _part_meta(table.schema, META_FINGERPRINT)
+        problem = self._foreign(table.schema, expected)
+        return problem, (table if problem is None else None)
+
+    def _foreign(self, schema: pa.Schema, expected: pa.Schema | None) -> str | None:
+        """Why a part with ``schema`` is not of this folder's experiment, if it is not."""
+        mark = _part_meta(schema, META_FINGERPRINT)
         if mark is None and not self._legacy:
-            return "it carries no fingerprint (it was not written by this sweep)", None
+            return "it carries no fingerprint (it was not written by this sweep)"
         if mark is not None and mark != self._fingerprint:
-            return "it was written by another experiment (its fingerprint differs)", None
-        if expected is not None and not _same_columns(table.schema, expected):
-            return "its columns differ from this experiment's", None
-        if "run_id" not in table.column_names or not pa.types.is_integer(
-            table.schema.field("run_id").type
-        ):
-            return "it has no integer run_id column", None
-        return None, table
+            return "it was written by another experiment (its fingerprint differs)"
+        if expected is not None and not _same_columns(schema, expected):
+            return "its columns differ from this experiment's"
+        if "run_id" not in schema.names or not pa.types.is_integer(schema.field("run_id").type):
+            return "it has no integer run_id column"
+        return None
 
     @staticmethod
     def _check_ids(
@@ -1077,11 +1080,26 @@ class ResultStore:
                 return schema.empty_table().to_pandas()
             return pd.DataFrame()
         tables = []
+        expected = None
+        if table == RUNS:
+            with contextlib.suppress(AllianceSimError):  # a damaged design: checked elsewhere
+                expected = run_schema(self.design(), self.manifest()["outputs"])
         for part in parts:
             try:
-                tables.append(pq.read_table(part))
+                read = pq.read_table(part)
             except Exception as error:
                 raise self._unreadable(part, error) from None
+            problem = self._foreign(read.schema, expected)
+            if problem is None and table == RUNS and len(read):
+                ids = read.column("run_id").to_numpy(zero_copy_only=False)
+                if read.column("run_id").null_count or ids.min() < 0 or ids.max() >= self._n_runs:
+                    problem = f"run ids outside the design (0 to {self._n_runs - 1})"
+            if problem is not None:
+                raise AllianceSimError(
+                    f"{self.folder}: {part.relative_to(self.folder)} is not part of these"
+                    f" results: {problem}; running the sweep again sets it aside"
+                )
+            tables.append(read)
         try:
             merged = pa.concat_tables(tables, promote_options="permissive")
         except (pa.ArrowInvalid, pa.ArrowTypeError) as error:
