@@ -342,3 +342,10 @@ def test_huge_integers_are_refused_with_a_message_not_an_overflow(change, key):
     with pytest.raises(ExperimentError, match=f"<mapping>: {key}: ") as caught:
         Experiment.from_mapping({**SMALL, **change})
     assert len(str(caught.value)) < 300  # the number is not printed in full
+
+
+def test_an_integer_too_long_for_python_to_read_is_refused_naming_the_file(tmp_path):
+    path = tmp_path / "long.toml"
+    path.write_text(f'replicates = {"1" * 5000}\ndesign = "grid"\n[vary]\nempathy_mean = [0.5]\n')
+    with pytest.raises(ExperimentError, match=f"{path}: not valid TOML: Exceeds the limit"):
+        load_experiment(path)

@@ -714,7 +714,13 @@ def parse_experiment(text: str, source: str, base_dir: str | Path | None = None)
     Raises:
         ExperimentError: naming the file, the key and the reason.
     """
-    data = read_toml(text, source, ExperimentError)
+    try:
+        data = read_toml(text, source, ExperimentError)
+    except (ValueError, RecursionError) as error:  # e.g. an integer of more than 4,300 digits
+        if isinstance(error, ExperimentError):
+            raise
+        reason = " ".join(str(error).split())[:120] or type(error).__name__
+        raise ExperimentError(f"{source}: not valid TOML: {reason}") from None
     return Experiment.from_mapping(data, source, base_dir)
 
 
