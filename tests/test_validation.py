@@ -9,8 +9,8 @@ import math
 import pytest
 
 from alliance_sim.cli import main
-from alliance_sim.validation.patterns import CI_SEED, PATTERNS, RESULT_COLUMNS, validate
 from alliance_sim.validation import patterns as validation
+from alliance_sim.validation.patterns import CI_SEED, PATTERNS, RESULT_COLUMNS, validate
 
 JSON_KEYS = {"id", "source", "published", "simulated", "low", "high", "passed"}
 
