@@ -15,13 +15,19 @@ from distributed import WorkerPlugin
 
 __all__ = ["IgnoreSigint"]
 
-CLOSE_MESSAGE = "ended with CancelledError"
-"""How Dask's worker reports a task it cancels because the worker closes (only then)."""
+CLOSE_MESSAGES = (
+    "ended with CancelledError",
+    "Failed to communicate with scheduler during heartbeat",
+)
+"""How Dask's worker reports a task it cancels because the worker closes, and a heartbeat
+that finds the scheduler gone: on the local cluster a sweep owns, both happen only while
+the sweep's process, which holds the scheduler, stops."""
 
 
 class _DropCloseNoise(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
-        return CLOSE_MESSAGE not in record.getMessage()
+        message = record.getMessage()
+        return not any(noise in message for noise in CLOSE_MESSAGES)
 
 
 class IgnoreSigint(WorkerPlugin):  # type: ignore[misc]
@@ -31,7 +37,9 @@ class IgnoreSigint(WorkerPlugin):  # type: ignore[misc]
     worker, answers it, with one message: it stops, keeps the finished runs and
     closes the cluster. Dask's worker logs a warning for each task it cancels
     while closing ("Async instruction … ended with CancelledError", which Dask's
-    code says happens only in ``Worker.close``); that line is dropped, no other.
+    code says happens only in ``Worker.close``), and an error with a traceback when
+    its heartbeat finds the scheduler gone (the sweep's process stopping first);
+    those lines are dropped, no other.
     """
 
     name = "alliance-sim-ignore-sigint"
@@ -40,4 +48,5 @@ class IgnoreSigint(WorkerPlugin):  # type: ignore[misc]
         """Called by Dask in each worker process, in its main thread (its event loop)."""
         if threading.current_thread() is threading.main_thread():
             signal.signal(signal.SIGINT, signal.SIG_IGN)
-        logging.getLogger("distributed.worker.state_machine").addFilter(_DropCloseNoise())
+        for name in ("distributed.worker.state_machine", "distributed.worker"):
+            logging.getLogger(name).addFilter(_DropCloseNoise())
