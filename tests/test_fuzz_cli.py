@@ -13,9 +13,8 @@ every run must do whatever it was given:
 The examples are deterministic (``derandomize``, no database) and sized for
 speed: valid runs are clinics of a few patients over a few sessions. With
 ``CI=true`` the tests below make 600 invocations in process and 8 in real
-subprocesses. Findings in code outside this change (the batch package's reading
-of experiment files and writing of --csv) are kept at the end as reproducers
-marked xfail, and left out of the fuzz where they would hang or exhaust memory.
+subprocesses. Findings in the batch package (its reading of experiment files and writing
+of --csv) are kept at the end as reproducers.
 """
 
 from __future__ import annotations
@@ -83,11 +82,9 @@ def set_option(draw: st.DrawFn, flag: str = "--set") -> list[str]:
 
 
 FILE_ARGUMENT = st.sampled_from(SPECIAL_PATHS)
-SWEEP_FILE_ARGUMENT = st.sampled_from(
-    [p for p in SPECIAL_PATHS if "fifo" not in p and p != "/dev/zero"]
-)
-"""The sweep's experiment reader (batch/spec.py) blocks on a FIFO and reads /dev/zero until
-memory runs out: see the xfail tests below."""
+SWEEP_FILE_ARGUMENT = FILE_ARGUMENT
+"""The sweep's experiment reader refuses a FIFO and a device before opening it, as the
+other readers do."""
 OUT_PATHS = st.sampled_from(
     [
         "out.parquet",
@@ -427,12 +424,6 @@ def run_alliance_sim(folder: Path, *argv: str, timeout: float) -> subprocess.Com
     )
 
 
-@pytest.mark.xfail(
-    strict=False,
-    raises=(subprocess.TimeoutExpired, AssertionError),
-    reason="batch/spec.py load_experiment reads with Path.read_text: `mkfifo f.toml;"
-    " alliance-sim sweep f.toml` blocks for ever (use toml_checks.read_text_file)",
-)
 def test_a_sweep_of_a_fifo_is_refused_without_blocking(tmp_path):
     os.mkfifo(tmp_path / "f.toml")
     result = run_alliance_sim(tmp_path, "sweep", "f.toml", "--executor", "serial", timeout=15)
@@ -440,22 +431,12 @@ def test_a_sweep_of_a_fifo_is_refused_without_blocking(tmp_path):
     assert "it is a FIFO" in result.stderr
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="batch/spec.py load_experiment reads with Path.read_text: `alliance-sim sweep"
-    " /dev/zero` reads until memory runs out (16 GB in 30 s here; MemoryError under a limit)",
-)
 def test_a_sweep_of_a_device_is_refused_before_reading_it(tmp_path):
     result = run_alliance_sim(tmp_path, "sweep", "/dev/zero", "--executor", "serial", timeout=120)
     assert result.returncode == 2
     assert "it is a character device" in result.stderr
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason='batch/spec.py outputs: `outputs = [["adherence"]]` in an experiment gives'
-    " 'internal error (TypeError: unhashable type: list)', exit 3",
-)
 def test_an_experiment_output_given_as_a_list_names_the_key(tmp_path):
     from fuzz_inputs import DOCUMENTS, to_toml
 
@@ -466,12 +447,6 @@ def test_an_experiment_output_given_as_a_list_names_the_key(tmp_path):
     assert "outputs" in err
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="cli/sweep.py and cli/analyse.py write --csv through their own temporary name:"
-    " `mkdir runs.csv; alliance-sim sweep e.toml --csv runs.csv` (and `analyse R --csv a.csv`)"
-    " leave .runs.csv.tmp behind (use io.write_files, which checks the target first)",
-)
 @pytest.mark.parametrize("command", ["sweep", "analyse"])
 def test_a_csv_aimed_at_a_folder_leaves_no_temporary_file(tmp_path, command):
     from fuzz_inputs import DOCUMENTS, to_toml

@@ -49,7 +49,7 @@ from alliance_sim.batch.design import (
 )
 from alliance_sim.core.errors import AllianceSimError, ParameterError
 from alliance_sim.core.params import SCHEMA, Kind, Params, check_seed, unknown_name_error
-from alliance_sim.core.toml_checks import check_keys, read_toml
+from alliance_sim.core.toml_checks import check_keys, read_text_file, read_toml
 from alliance_sim.records.metrics import METRICS
 from alliance_sim.scenarios import load_scenario
 
@@ -731,13 +731,10 @@ def load_experiment(path: str | Path) -> Experiment:
     file's folder.
 
     Raises:
-        ExperimentError: for a missing or unreadable file, or an invalid one.
+        ExperimentError: for a missing or unreadable file (a FIFO, a device, a file
+            over the size limit: see :func:`~alliance_sim.core.toml_checks.read_text_file`),
+            or an invalid one.
     """
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ExperimentError(f"{path}: no such experiment file") from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise ExperimentError(f"{path}: cannot read the experiment file: {error}") from None
+    text = read_text_file(path, "experiment", ExperimentError)
     return parse_experiment(text, str(path), path.parent)
