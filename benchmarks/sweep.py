@@ -141,11 +141,11 @@ def time_agent_engine(spec: Path, runs: int) -> float:
 
 def time_executors(spec: Path, runs: int, workers: int) -> dict[str, float]:
     """Runs per second of the default pool and of a Dask LocalCluster on the same runs."""
-    from alliance_sim.batch import Clinic, load_experiment, open_backend, run_design
+    from alliance_sim.batch import ClinicSweep, load_experiment, open_backend, run_design
 
     experiment = load_experiment(spec)
     design = experiment.design().head(runs)
-    model = Clinic(experiment.base, experiment.outputs)
+    model = ClinicSweep(experiment.base, experiment.outputs)
     out: dict[str, float] = {}
     for name in ("processes", "dask"):
         start = time.perf_counter()
@@ -164,11 +164,17 @@ def time_executors(spec: Path, runs: int, workers: int) -> dict[str, float]:
 
 def measure_memory(spec: Path, runs: int, workers: int) -> dict[str, float]:
     """In this (fresh) process: the first ``runs`` runs into a results folder; peak memory."""
-    from alliance_sim.batch import Clinic, ResultStore, load_experiment, open_backend, run_design
+    from alliance_sim.batch import (
+        ClinicSweep,
+        ResultStore,
+        load_experiment,
+        open_backend,
+        run_design,
+    )
 
     experiment = load_experiment(spec)
     design = experiment.design().head(runs)
-    model = Clinic(experiment.base, experiment.outputs)
+    model = ClinicSweep(experiment.base, experiment.outputs)
     with tempfile.TemporaryDirectory() as tmp:
         store = ResultStore.create(Path(tmp) / "results", design, experiment.outputs)
         start = time.perf_counter()

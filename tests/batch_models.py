@@ -16,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-from alliance_sim.batch.models import Clinic
+from alliance_sim.batch.models import ClinicSweep
 
 ISHIGAMI_A, ISHIGAMI_B = 7.0, 0.1
 """The usual constants; the published indices below are for these."""
@@ -41,7 +41,7 @@ def linear(values: dict[str, Any], seeds: list[int]) -> list[dict[str, float]]:
 class RaisingClinic:
     """The clinic, except that the run with seed ``bad_seed`` raises (an output that fails)."""
 
-    clinic: Clinic
+    clinic: ClinicSweep
     bad_seed: int
 
     def __call__(self, values: dict[str, Any], seeds: list[int]) -> Any:
@@ -54,7 +54,7 @@ class RaisingClinic:
 class DyingClinic:
     """The clinic, except that the run with seed ``bad_seed`` kills its worker process."""
 
-    clinic: Clinic
+    clinic: ClinicSweep
     bad_seed: int
 
     def __call__(self, values: dict[str, Any], seeds: list[int]) -> Any:
@@ -67,7 +67,7 @@ class DyingClinic:
 class PointByPoint:
     """The clinic without ``run_points``: the runner calls it once per point."""
 
-    clinic: Clinic
+    clinic: ClinicSweep
 
     def __call__(self, values: dict[str, Any], seeds: list[int]) -> Any:
         return self.clinic(values, seeds)
@@ -77,7 +77,7 @@ class PointByPoint:
 class StackOnlyClinic:
     """The clinic that runs only through ``run_points``: a call per point raises."""
 
-    clinic: Clinic
+    clinic: ClinicSweep
 
     def __call__(self, values: dict[str, Any], seeds: list[int]) -> Any:
         raise RuntimeError("called point by point")
@@ -90,7 +90,7 @@ class StackOnlyClinic:
 class StackFailingClinic:
     """The clinic whose ``run_points`` always raises: the runner must go point by point."""
 
-    clinic: Clinic
+    clinic: ClinicSweep
 
     def __call__(self, values: dict[str, Any], seeds: list[int]) -> Any:
         return self.clinic(values, seeds)
@@ -107,7 +107,7 @@ class UnsendableResultClinic:
     so the task's future fails with an exception while its worker lives on.
     """
 
-    clinic: Clinic
+    clinic: ClinicSweep
     bad_seed: int
 
     def __call__(self, values: dict[str, Any], seeds: list[int]) -> Any:
@@ -130,7 +130,7 @@ class HangingClinic:
     pool) it waits until :data:`RELEASE` is set.
     """
 
-    clinic: Clinic
+    clinic: ClinicSweep
     bad_seed: int
 
     def __call__(self, values: dict[str, Any], seeds: list[int]) -> Any:

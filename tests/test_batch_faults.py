@@ -20,7 +20,7 @@ import pandas as pd
 import pytest
 from batch_models import RELEASE, HangingClinic
 
-from alliance_sim.batch import Clinic, Experiment, run_design
+from alliance_sim.batch import ClinicSweep, Experiment, run_design
 from alliance_sim.core.errors import AllianceSimError
 
 TESTS = Path(__file__).resolve().parent
@@ -41,10 +41,10 @@ SPEC = {
 PRELUDE = f"""
 import sys
 import pandas as pd
-from alliance_sim.batch import Clinic, Experiment, open_backend, run_design
+from alliance_sim.batch import ClinicSweep, Experiment, open_backend, run_design
 experiment = Experiment.from_mapping({SPEC!r})
 design = experiment.design()
-clinic = Clinic(experiment.base, experiment.outputs)
+clinic = ClinicSweep(experiment.base, experiment.outputs)
 out = sys.argv[1]
 """
 
@@ -80,7 +80,9 @@ def experiment() -> Experiment:
 @pytest.fixture(scope="module")
 def serial_runs(experiment) -> pd.DataFrame:
     design = experiment.design()
-    return run_design(design, Clinic(experiment.base, experiment.outputs), experiment.outputs).runs
+    return run_design(
+        design, ClinicSweep(experiment.base, experiment.outputs), experiment.outputs
+    ).runs
 
 
 def comparable(runs: pd.DataFrame) -> pd.DataFrame:
@@ -131,7 +133,7 @@ def test_a_model_the_workers_cannot_import_stops_the_sweep_at_once_with_a_messag
 
         @dataclass(frozen=True)
         class Wrapped:  # lives in __main__, which `python -c` workers cannot import
-            clinic: Clinic
+            clinic: ClinicSweep
             def __call__(self, values, seeds):
                 return self.clinic(values, seeds)
 
@@ -159,7 +161,7 @@ def test_a_model_that_does_not_pickle_under_a_profiler_stops_the_sweep_with_a_me
 
         @dataclass(frozen=True)
         class Timed:
-            clinic: Clinic
+            clinic: ClinicSweep
             def __call__(self, values, seeds):
                 return self.clinic(values, seeds)
 
@@ -205,7 +207,9 @@ def test_a_thread_past_the_timeout_cannot_be_stopped_but_its_runs_are_recorded(
     experiment, serial_runs
 ):
     design = experiment.design()
-    model = HangingClinic(Clinic(experiment.base, experiment.outputs), int(design.loc[3, "seed"]))
+    model = HangingClinic(
+        ClinicSweep(experiment.base, experiment.outputs), int(design.loc[3, "seed"])
+    )
     RELEASE.clear()
     pool = ThreadPoolExecutor(2)
     try:
@@ -223,7 +227,9 @@ def test_a_thread_past_the_timeout_cannot_be_stopped_but_its_runs_are_recorded(
 
 def test_when_every_thread_is_stuck_past_the_timeout_the_sweep_stops_with_an_error(experiment):
     design = experiment.design()
-    model = HangingClinic(Clinic(experiment.base, experiment.outputs), int(design.loc[3, "seed"]))
+    model = HangingClinic(
+        ClinicSweep(experiment.base, experiment.outputs), int(design.loc[3, "seed"])
+    )
     RELEASE.clear()
     safety = threading.Timer(SUBPROCESS_TIMEOUT_S, RELEASE.set)  # a regression fails, not hangs
     safety.start()
@@ -280,7 +286,7 @@ def test_a_task_timeout_that_is_not_a_positive_number_is_refused(experiment, tim
     with pytest.raises(AllianceSimError, match="task_timeout"):
         run_design(
             experiment.design(),
-            Clinic(experiment.base, experiment.outputs),
+            ClinicSweep(experiment.base, experiment.outputs),
             experiment.outputs,
             task_timeout=timeout,
         )

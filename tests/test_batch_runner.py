@@ -15,7 +15,7 @@ from batch_models import (
     StackOnlyClinic,
 )
 
-from alliance_sim.batch import Clinic, Experiment, open_backend, run_design, run_experiment
+from alliance_sim.batch import ClinicSweep, Experiment, open_backend, run_design, run_experiment
 from alliance_sim.core.params import Params
 from alliance_sim.simulation import simulate
 
@@ -117,7 +117,7 @@ def test_any_concurrent_futures_executor_gives_the_serial_run_table(experiment, 
 
 def test_task_size_does_not_change_results(experiment, serial_runs):
     design = experiment.design()
-    model = Clinic(experiment.base, experiment.outputs)
+    model = ClinicSweep(experiment.base, experiment.outputs)
     for seconds in (0.0, 10.0):
         runs = run_design(design, model, experiment.outputs, task_seconds=seconds).runs
         assert_same_runs(runs, serial_runs)
@@ -126,7 +126,7 @@ def test_task_size_does_not_change_results(experiment, serial_runs):
 def test_a_run_that_raises_is_an_error_row_and_the_others_finish(experiment, serial_runs):
     design = experiment.design()
     bad = design.loc[9, ["run_id", "seed"]].astype("int64")  # one dtype: the seed stays exact
-    model = RaisingClinic(Clinic(experiment.base, experiment.outputs), int(bad["seed"]))
+    model = RaisingClinic(ClinicSweep(experiment.base, experiment.outputs), int(bad["seed"]))
     result = run_experiment(experiment, model=model)
     runs = result.runs
     failed = runs[runs["status"] != "ok"]
@@ -143,7 +143,9 @@ def test_a_point_whose_values_are_not_allowed_is_recorded_with_the_parameter_err
     design = experiment.design().head(4).copy()
     design.loc[2, "empathy_mean"] = 1.7  # a design table built by hand, past the file checks
     design.loc[2, "point"] = 99
-    runs = run_design(design, Clinic(experiment.base, experiment.outputs), experiment.outputs).runs
+    runs = run_design(
+        design, ClinicSweep(experiment.base, experiment.outputs), experiment.outputs
+    ).runs
     assert runs["status"].tolist() == ["ok", "ok", "error", "ok"]
     assert "empathy_mean = 1.7 is out of range" in runs.loc[2, "error"]
 
@@ -151,7 +153,7 @@ def test_a_point_whose_values_are_not_allowed_is_recorded_with_the_parameter_err
 def test_a_worker_that_dies_marks_its_run_failed_and_the_sweep_finishes(experiment, serial_runs):
     design = experiment.design()
     bad = design.loc[13, ["run_id", "seed"]].astype("int64")
-    model = DyingClinic(Clinic(experiment.base, experiment.outputs), int(bad["seed"]))
+    model = DyingClinic(ClinicSweep(experiment.base, experiment.outputs), int(bad["seed"]))
     with open_backend("processes", 2) as backend:
         outcome = run_design(design, model, experiment.outputs, executor=backend)
     runs = outcome.runs
@@ -226,13 +228,15 @@ def lhs() -> Experiment:
 @pytest.fixture(scope="module")
 def lhs_point_by_point(lhs) -> pd.DataFrame:
     """Each point in its own model call (the model has no run_points)."""
-    model = PointByPoint(Clinic(lhs.base, lhs.outputs))
+    model = PointByPoint(ClinicSweep(lhs.base, lhs.outputs))
     return run_experiment(lhs, model=model).runs
 
 
 def test_stacked_points_give_exactly_the_runs_of_points_run_one_by_one(lhs, lhs_point_by_point):
     design = lhs.design()
-    runs = run_design(design, Clinic(lhs.base, lhs.outputs), lhs.outputs, task_seconds=10.0).runs
+    runs = run_design(
+        design, ClinicSweep(lhs.base, lhs.outputs), lhs.outputs, task_seconds=10.0
+    ).runs
     assert_same_runs(runs, lhs_point_by_point)
     assert (runs["status"] == "ok").all()
 
@@ -246,13 +250,13 @@ def test_every_executor_gives_the_stacked_run_table(lhs, lhs_point_by_point, exe
 
 
 def test_a_model_with_run_points_gets_every_point_through_it(lhs, lhs_point_by_point):
-    model = StackOnlyClinic(Clinic(lhs.base, lhs.outputs))
+    model = StackOnlyClinic(ClinicSweep(lhs.base, lhs.outputs))
     runs = run_design(lhs.design(), model, lhs.outputs).runs
     assert_same_runs(runs, lhs_point_by_point)
 
 
 def test_a_run_points_call_that_raises_is_retried_point_by_point(lhs, lhs_point_by_point):
-    model = StackFailingClinic(Clinic(lhs.base, lhs.outputs))
+    model = StackFailingClinic(ClinicSweep(lhs.base, lhs.outputs))
     runs = run_design(lhs.design(), model, lhs.outputs, task_seconds=10.0).runs
     assert_same_runs(runs, lhs_point_by_point)
 
@@ -260,7 +264,7 @@ def test_a_run_points_call_that_raises_is_retried_point_by_point(lhs, lhs_point_
 def test_a_point_not_allowed_is_an_error_row_and_its_stack_mates_finish(lhs, lhs_point_by_point):
     design = lhs.design()
     design.loc[5, "empathy_mean"] = 1.7  # past the file checks, as in a hand-built design
-    model = StackOnlyClinic(Clinic(lhs.base, lhs.outputs))  # so the point is in a stack
+    model = StackOnlyClinic(ClinicSweep(lhs.base, lhs.outputs))  # so the point is in a stack
     runs = run_design(design, model, lhs.outputs, task_seconds=10.0).runs
     assert runs.loc[runs["status"] != "ok", "run_id"].tolist() == [5]
     assert runs.loc[5, "status"] == "error"
@@ -271,7 +275,7 @@ def test_a_point_not_allowed_is_an_error_row_and_its_stack_mates_finish(lhs, lhs
 
 
 def test_run_points_gives_each_points_outputs_and_sessions_as_the_point_alone(lhs):
-    clinic = Clinic(lhs.base, lhs.outputs, sessions=True)
+    clinic = ClinicSweep(lhs.base, lhs.outputs, sessions=True)
     design = lhs.design().head(4)
     points = [
         ({"empathy_mean": v, "caseload": 20}, [int(s)])

@@ -7,7 +7,7 @@ The pieces, one responsibility each:
 * :mod:`~alliance_sim.batch.design` — grid, LHS, Sobol, Morris and CSV designs with a
   seed per run (:class:`Factor`, :func:`sample_points`, :func:`make_design`);
 * :mod:`~alliance_sim.batch.models` — the model contract (parameters in, outputs
-  out) and the clinic as a model (:class:`Clinic`);
+  out) and the clinic as a model (:class:`ClinicSweep`);
 * :mod:`~alliance_sim.batch.executors` — serial, process pool, Dask;
 * :mod:`~alliance_sim.batch.runner` — batching, errors, worker deaths, stopping
   (:func:`run_design`);
@@ -28,7 +28,7 @@ from alliance_sim.batch.analyse import (
 from alliance_sim.batch.design import Factor, make_design, sample_points
 from alliance_sim.batch.executors import Backend, SerialExecutor, open_backend
 from alliance_sim.batch.figures import grid_figure, morris_figure, scatter_figure, sobol_figure
-from alliance_sim.batch.models import Clinic, Model
+from alliance_sim.batch.models import ClinicSweep, SweepModel
 from alliance_sim.batch.report import Analysis, analyse_folder, analyse_runs, save_analysis
 from alliance_sim.batch.runner import RunOutcome, run_design
 from alliance_sim.batch.spec import Experiment, ExperimentError, load_experiment, parse_experiment
@@ -38,15 +38,15 @@ from alliance_sim.batch.sweep import SweepResult, open_experiment, run_experimen
 __all__ = [
     "Analysis",
     "Backend",
-    "Clinic",
+    "ClinicSweep",
     "Experiment",
     "ExperimentError",
     "Factor",
-    "Model",
     "ResultStore",
     "RunOutcome",
     "SerialExecutor",
     "SobolIndices",
+    "SweepModel",
     "SweepResult",
     "analyse_folder",
     "analyse_runs",

@@ -20,7 +20,7 @@ raised. The runner hands all the points of a task to ``run_points`` when the mod
 has it; if the call raises, it calls the model point by point instead (and run by
 run within a point that raises), so a result never depends on which path ran it.
 
-:class:`Clinic` runs the clinic on the cohort engine. Its ``run_points`` runs the
+:class:`ClinicSweep` runs the clinic on the cohort engine. Its ``run_points`` runs the
 points of a task as one stack (each replicate clinic with its point's values; see
 :mod:`alliance_sim.core.stacking`), which is what makes a sweep with one run per point
 (Sobol, LHS, Morris) fast; the replicates of one point stack too.
@@ -39,12 +39,12 @@ import pandas as pd
 from alliance_sim.core.params import Params
 from alliance_sim.engines.cohort import run_cohort
 
-__all__ = ["ERROR_COLUMN", "Clinic", "Model", "ModelOutput", "Point"]
+__all__ = ["ERROR_COLUMN", "ClinicSweep", "ModelOutput", "Point", "SweepModel"]
 
 ModelOutput: TypeAlias = pd.DataFrame | Sequence[Mapping[str, Any]] | Mapping[str, pd.DataFrame]
 """What a model returns: one row of outputs per seed, or tables keyed by name."""
 
-Model: TypeAlias = Callable[[Mapping[str, Any], list[int]], ModelOutput]
+SweepModel: TypeAlias = Callable[[Mapping[str, Any], list[int]], ModelOutput]
 """A model: parameters of one design point and the seeds of its replicates in, outputs out."""
 
 Point: TypeAlias = tuple[Mapping[str, Any], list[int]]
@@ -55,7 +55,7 @@ ERROR_COLUMN = "error"
 
 
 @dataclass(frozen=True)
-class Clinic:
+class ClinicSweep:
     """The clinic as a sweep model: the base parameters with a point's values applied.
 
     Calling it runs one replicate clinic per seed on the cohort engine

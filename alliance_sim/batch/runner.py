@@ -8,7 +8,7 @@ a :class:`~concurrent.futures.Executor` (through a
   point each; later tasks are sized from the measured time per run to take about
   ``task_seconds`` (default 0.25 s; process pools cost ~70 µs and Dask ~1.5 ms
   per task, so tasks of ≥ 50 ms keep overheads small). A model with
-  ``run_points`` (:class:`~alliance_sim.batch.models.Clinic`) gets all the points
+  ``run_points`` (:class:`~alliance_sim.batch.models.ClinicSweep`) gets all the points
   of a task in one call — the cohort engine runs them as one stack, different
   values and all; any other model gets one call per point (all its replicates).
   Task boundaries never change results: each run depends only on its point and seed.
@@ -70,7 +70,7 @@ import pyarrow as pa
 
 from alliance_sim.batch.design import DESIGN_COLUMNS
 from alliance_sim.batch.executors import Backend, SerialExecutor, as_backend
-from alliance_sim.batch.models import ERROR_COLUMN, Model, Point
+from alliance_sim.batch.models import ERROR_COLUMN, Point, SweepModel
 from alliance_sim.batch.store import ResultStore, run_schema
 from alliance_sim.core.errors import AllianceSimError
 
@@ -211,7 +211,11 @@ def _run_points(
 
 
 def _run_chunk(
-    model: Model, outputs: Sequence[str], chunk: _Chunk, rows: list[dict[str, Any]], extras: dict
+    model: SweepModel,
+    outputs: Sequence[str],
+    chunk: _Chunk,
+    rows: list[dict[str, Any]],
+    extras: dict,
 ) -> None:
     start = time.perf_counter()
     try:
@@ -239,7 +243,7 @@ def _run_chunk(
     _keep(result, rows, extras)
 
 
-def run_task(model: Model, outputs: Sequence[str], chunks: Sequence[_Chunk]) -> TaskResult:
+def run_task(model: SweepModel, outputs: Sequence[str], chunks: Sequence[_Chunk]) -> TaskResult:
     """Run one task (in a worker): every chunk's runs; returns run rows and extra tables.
 
     With the model's ``run_points``, all chunks in one call; if that raises (or
@@ -345,7 +349,7 @@ class _Run:
     def __init__(
         self,
         design: pd.DataFrame,
-        model: Model,
+        model: SweepModel,
         outputs: Sequence[str],
         backend: Backend,
         store: ResultStore | None,
@@ -640,7 +644,7 @@ class _Run:
 
 
 def _check_workers_can_run(
-    backend: Backend, model: Model, outputs: Sequence[str], timeout: float | None
+    backend: Backend, model: SweepModel, outputs: Sequence[str], timeout: float | None
 ) -> None:
     """Send the model to a worker once, with no runs: fail fast if it cannot get there.
 
@@ -663,7 +667,7 @@ def _check_workers_can_run(
 
 def run_design(
     design: pd.DataFrame,
-    model: Model,
+    model: SweepModel,
     outputs: Sequence[str],
     *,
     executor: Executor | Backend | None = None,

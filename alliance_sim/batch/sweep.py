@@ -27,7 +27,7 @@ from typing import Any
 import pandas as pd
 
 from alliance_sim.batch.executors import Backend, as_backend, open_backend
-from alliance_sim.batch.models import Clinic, Model
+from alliance_sim.batch.models import ClinicSweep, SweepModel
 from alliance_sim.batch.runner import Progress, StopSignal, run_design
 from alliance_sim.batch.spec import Experiment
 from alliance_sim.batch.store import ResultStore, fingerprint
@@ -142,7 +142,7 @@ def run_experiment(
     scheduler: str | None = None,
     progress: Progress | None = None,
     should_stop: StopSignal | None = None,
-    model: Model | None = None,
+    model: SweepModel | None = None,
     compact: bool = True,
     task_timeout: float | None = None,
 ) -> SweepResult:
@@ -167,7 +167,7 @@ def run_experiment(
             (and stored), and the result has ``complete = False``.
         model: the model to run instead of the clinic (see
             :mod:`alliance_sim.batch.models`); default
-            ``Clinic(experiment.base, experiment.outputs, experiment.sessions)``.
+            ``ClinicSweep(experiment.base, experiment.outputs, experiment.sessions)``.
         compact: merge the folder's part files when the sweep completes (in groups
             that fit the free disk space; skipped with a note when none does).
         task_timeout: seconds a task may run before its runs are given up and
@@ -184,7 +184,7 @@ def run_experiment(
     model = (
         model
         if model is not None
-        else Clinic(experiment.base, experiment.outputs, experiment.sessions)
+        else ClinicSweep(experiment.base, experiment.outputs, experiment.sessions)
     )
     if isinstance(results, ResultStore):
         store: ResultStore | None = results
@@ -228,7 +228,7 @@ def run_experiment(
 def _run(
     experiment: Experiment,
     design: pd.DataFrame,
-    model: Model,
+    model: SweepModel,
     store: ResultStore | None,
     executor: str | Executor | Backend,
     workers: int | None,

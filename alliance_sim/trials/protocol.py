@@ -94,10 +94,10 @@ __all__ = [
     "EXPECTATIONS",
     "Arm",
     "Contrast",
-    "Model",
     "Protocol",
     "ProtocolError",
     "Published",
+    "Regression",
     "builtin_protocols",
     "category_levels",
     "load_protocol",
@@ -178,7 +178,7 @@ class Contrast:
 
 
 @dataclass(frozen=True)
-class Model:
+class Regression:
     """An OLS model of the regression analysis: an outcome on terms of known columns.
 
     The terms were read by the whitelist grammar (:mod:`alliance_sim.trials.formula`)
@@ -249,7 +249,7 @@ class Protocol:
     outcome: str = ""
     factors: Mapping[str, tuple[str, str]] = field(default_factory=dict)
     contrasts: tuple[Contrast, ...] = ()
-    models: tuple[Model, ...] = ()
+    models: tuple[Regression, ...] = ()
     published: tuple[Published, ...] = ()
     primary: str = ""
     origin: str = "built-in"
@@ -591,13 +591,13 @@ def _model_terms(
 
 def _models(
     data: Mapping[str, Any], source: str, levels: Mapping[str, tuple[object, ...]]
-) -> tuple[Model, ...]:
+) -> tuple[Regression, ...]:
     tables = _list_of_tables(data, "models", source)
     if not tables:
         raise ProtocolError(
             f"{source}: models: a regression protocol needs at least one [[models]] table"
         )
-    out: list[Model] = []
+    out: list[Regression] = []
     for i, table in enumerate(tables):
         where = f"models[{i}]."
         _unknown_keys(table, MODEL_KEYS, source, where)
@@ -636,7 +636,7 @@ def _models(
             )
         label = _string(table, "label", source, where, default=name)
         out.append(
-            Model(
+            Regression(
                 name=name,
                 label=label,
                 outcome=outcome,
@@ -730,7 +730,7 @@ def parse_protocol(text: str, source: str, default_name: str = "protocol") -> Pr
             raise ProtocolError(f"{source}: arm {arm.name}: {error}") from None
     factors: dict[str, tuple[str, str]] = {}
     contrasts: tuple[Contrast, ...] = ()
-    models: tuple[Model, ...] = ()
+    models: tuple[Regression, ...] = ()
     outcome = ""
     if analysis == "factorial":
         for key in ("models",):
