@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
-import time
 
 import pandas as pd
 import pytest
@@ -253,42 +251,6 @@ def test_help_shows_examples(command):
     assert f"alliance-sim {command} " in result.stdout
     if command == "sweep":
         assert "power of two" in result.stdout and "resume" in result.stdout
-
-
-def test_ctrl_c_stops_the_sweep_with_a_message_saying_how_to_resume(capsys, tmp_path):
-    spec = tmp_path / "spec.toml"
-    spec.write_text(
-        GRID_SPEC.replace("n_patients = 20", "n_patients = 100")
-        .replace("n_sessions = 4", "n_sessions = 10")
-        .replace("replicates = 4", "replicates = 40")
-    )
-    folder = tmp_path / "out"
-    process = subprocess.Popen(
-        [
-            *(sys.executable, "-m", "alliance_sim", "sweep", str(spec), "--results", str(folder)),
-            *("--workers", "2", "--quiet"),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
-    try:
-        deadline = time.monotonic() + 120
-        while not list((folder / "runs").glob("part-*.parquet")):
-            assert process.poll() is None and time.monotonic() < deadline
-            time.sleep(0.02)
-        os.killpg(process.pid, signal.SIGINT)  # what a terminal sends to the whole group
-        _, err = process.communicate(timeout=60)
-    finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGKILL)
-    assert process.returncode == 130
-    assert "interrupted" in err and "run the same command again to resume" in err
-    assert "Traceback" not in err and len(err.strip().splitlines()) == 1
-    code = main(["sweep", str(spec), "--results", str(folder), "--executor", "serial", "--quiet"])
-    assert code == 0 and "resuming" in capsys.readouterr().out
-    assert pd.read_parquet(folder / "runs")["run_id"].tolist() == list(range(240))
 
 
 def test_a_task_timeout_reaches_the_sweep_and_a_quick_sweep_is_unaffected(

@@ -15,10 +15,8 @@ from test_batch_cli import GRID_SPEC
 from alliance_sim.cli import main
 
 
-def test_ctrl_c_during_a_dask_sweep_is_one_line_without_worker_tracebacks(capsys, tmp_path):
-    # Before: the local cluster's workers got the terminal's SIGINT too and printed
-    # KeyboardInterrupt tracebacks, and Dask logged each task cut short by the close.
-    pytest.importorskip("distributed")
+def _interrupt_a_sweep(tmp_path, executor: str, start_seconds: float, stop_seconds: float):
+    """Start a sweep of 240 runs, send the terminal's SIGINT once a part is written."""
     spec = tmp_path / "spec.toml"
     spec.write_text(
         GRID_SPEC.replace("n_patients = 20", "n_patients = 100")
@@ -29,7 +27,7 @@ def test_ctrl_c_during_a_dask_sweep_is_one_line_without_worker_tracebacks(capsys
     process = subprocess.Popen(
         [
             *(sys.executable, "-m", "alliance_sim", "sweep", str(spec), "--results", str(folder)),
-            *("--executor", "dask", "--workers", "2", "--quiet"),
+            *("--executor", executor, "--workers", "2", "--quiet"),
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
@@ -37,18 +35,30 @@ def test_ctrl_c_during_a_dask_sweep_is_one_line_without_worker_tracebacks(capsys
         start_new_session=True,
     )
     try:
-        deadline = time.monotonic() + 180
+        deadline = time.monotonic() + start_seconds
         while not list((folder / "runs").glob("part-*.parquet")):
             assert process.poll() is None and time.monotonic() < deadline
             time.sleep(0.02)
         os.killpg(process.pid, signal.SIGINT)  # what a terminal sends to the whole group
-        _, err = process.communicate(timeout=120)
+        _, err = process.communicate(timeout=stop_seconds)
     finally:
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGKILL)
-    assert process.returncode == 130, err
+    return process.returncode, err, spec, folder
+
+
+@pytest.mark.parametrize("executor", ["processes", "dask"])
+def test_ctrl_c_stops_the_sweep_in_one_line_and_the_same_command_resumes(
+    capsys, tmp_path, executor
+):
+    # Before (Dask): the local cluster's workers got the terminal's SIGINT too and printed
+    # KeyboardInterrupt tracebacks, and Dask logged each task cut short by the close.
+    if executor == "dask":
+        pytest.importorskip("distributed")
+    code, err, spec, folder = _interrupt_a_sweep(tmp_path, executor, 180, 120)
+    assert code == 130, err
     lines = err.strip().splitlines()
-    assert len(lines) == 1, err
+    assert len(lines) == 1 and "Traceback" not in err, err
     assert "interrupted" in lines[0] and "run the same command again to resume" in lines[0]
     code = main(["sweep", str(spec), "--results", str(folder), "--executor", "serial", "--quiet"])
     assert code == 0 and "resuming" in capsys.readouterr().out
