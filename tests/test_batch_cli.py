@@ -204,13 +204,46 @@ def test_an_unreachable_scheduler_exits_2_naming_the_option(capsys, tmp_path):
     assert not (tmp_path / "results").exists()
 
 
-def test_an_unreachable_scheduler_in_the_file_exits_2_naming_the_file_and_key(capsys, tmp_path):
+def test_a_scheduler_named_in_the_file_is_refused_before_any_connection(capsys, tmp_path):
     spec = tmp_path / "spec.toml"
     spec.write_text('executor = "dask"\nscheduler = "tcp://127.0.0.1:9"\n' + GRID_SPEC)
     code = main(["sweep", str(spec)])
     err = capsys.readouterr().err
     assert code == 2
-    assert f"{spec}: scheduler: cannot reach the Dask scheduler" in err
+    assert f"{spec}: scheduler: a scheduler is given on the command line only" in err
+    assert "cannot reach" not in err
+
+
+@pytest.mark.parametrize(
+    ("line", "key"),
+    [
+        ('scenario = "/etc/passwd.toml"', "scenario"),
+        ('scenario = "../other/mine.toml"', "scenario"),
+        ('results = "/tmp/elsewhere"', "results"),
+        ('results = "../up"', "results"),
+    ],
+)
+def test_a_path_in_the_file_that_leaves_its_folder_is_refused_naming_the_key(
+    capsys, tmp_path, line, key
+):
+    spec = tmp_path / "spec.toml"
+    spec.write_text(line + "\n" + GRID_SPEC.replace('scenario = "default"\n', ""))
+    code = main(["sweep", str(spec), "--executor", "serial"])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert f"{spec}: {key}: " in err and "is not allowed: a path in an experiment file" in err
+    assert not (tmp_path / "results").exists()
+
+
+def test_a_csv_design_outside_the_files_folder_is_refused(capsys, tmp_path):
+    (tmp_path / "points.csv").write_text("empathy_mean\n0.5\n", encoding="utf-8")
+    inner = tmp_path / "inner"
+    inner.mkdir()
+    spec = inner / "spec.toml"
+    spec.write_text('design = { method = "csv", file = "../points.csv" }\n', encoding="utf-8")
+    code = main(["sweep", str(spec), "--executor", "serial"])
+    err = capsys.readouterr().err
+    assert code == 2 and "design.file" in err and "without '..'" in err
 
 
 def test_a_scheduler_without_the_dask_executor_exits_2(capsys, tmp_path):

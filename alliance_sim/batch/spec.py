@@ -272,8 +272,8 @@ class _Parser:
         description = self.string(data, "description", "")
         scenario_name = self.string(data, "scenario", "default")
         scenario_ref = scenario_name
-        if scenario_name.endswith(".toml") and not Path(scenario_name).is_absolute():
-            scenario_ref = str(self.base_dir / scenario_name)
+        if scenario_name.endswith(".toml") or "/" in scenario_name or "\\" in scenario_name:
+            scenario_ref = str(self.local_path("scenario", scenario_name))
         try:
             scenario = load_scenario(scenario_ref)
         except AllianceSimError as error:
@@ -309,6 +309,8 @@ class _Parser:
         results = data.get("results")
         if results is not None and not isinstance(results, str):
             raise self.error("results", f"results = {results!r} must be a folder path (a string)")
+        if results is not None:
+            self.local_path("results", results)  # relative to where the sweep runs, as before
         sessions = data.get("sessions", False)
         if not isinstance(sessions, bool):
             raise self.error("sessions", f"sessions = {sessions!r} must be true or false")
@@ -317,9 +319,15 @@ class _Parser:
             raise self.error(
                 "executor", f"executor = {executor!r} is not allowed: one of {', '.join(EXECUTORS)}"
             )
-        scheduler = data.get("scheduler")
-        if scheduler is not None and not isinstance(scheduler, str):
-            raise self.error("scheduler", f"scheduler = {scheduler!r} must be an address string")
+        if "scheduler" in data:
+            # A file shared by someone else must not choose the machine this one talks to:
+            # a hostile Dask scheduler can send back what the client unpickles.
+            raise self.error(
+                "scheduler",
+                "a scheduler is given on the command line only (--executor dask"
+                " --scheduler ADDRESS), never in a file that may have been shared",
+            )
+        scheduler = None
         n = design.get("n")
         experiment = Experiment(
             name=name,
@@ -401,6 +409,26 @@ class _Parser:
         if "file" in design:
             out["design"]["file"] = str(self.base_dir / str(design["file"]))
         return _plain(out)
+
+    def local_path(self, key: str, value: str) -> Path:
+        """``value``, a path written in the file, inside the file's own folder.
+
+        A file may be shared: the paths it names are relative, without ``..`` (a scenario
+        or a csv of points beside the file; a results folder under where the sweep runs),
+        and any other path is given on the command line.
+
+        Raises:
+            ExperimentError: naming the key and the value for an absolute path or a ``..``.
+        """
+        path = Path(value)
+        if path.is_absolute() or ".." in path.parts or "\\" in value or not value.strip():
+            raise self.error(
+                key,
+                f"{key} = {_show(value)} is not allowed: a path in an experiment file is"
+                " relative, without '..'; give a path elsewhere on the command line"
+                + (" (--results FOLDER)" if key == "results" else " or copy it beside this file"),
+            )
+        return self.base_dir / path
 
     def string(self, data: Mapping[str, Any], key: str, default: str) -> str:
         value = data.get(key, default)
@@ -649,7 +677,7 @@ class _Parser:
     def csv_points(
         self, file: str, fixed: Mapping[str, Any], replicates: int
     ) -> tuple[pd.DataFrame, list[Factor]]:
-        path = self.base_dir / file
+        path = self.local_path("design.file", file)
         if not path.exists():
             raise self.error("design.file", f"no such file: {path}")
         if not path.is_file():  # a folder, a FIFO or a device would hang or never end
