@@ -24,7 +24,14 @@ def clip(x: Number, low: Number, high: Number) -> Number:
 
 
 def clip01(x: Number) -> Number:
-    """Limit ``x`` to ``[0, 1]``."""
+    """Limit ``x`` to ``[0, 1]``.
+
+    The agent engine calls this about 40,000 times a run, so a Python float takes a
+    short path with the same result as ``min(max(x, 0.0), 1.0)`` (NaN and -0.0 included).
+    """
+    if type(x) is float:
+        bounded = 0.0 if 0.0 > x else x
+        return 1.0 if 1.0 < bounded else bounded
     return clip(x, 0.0, 1.0)
 
 
