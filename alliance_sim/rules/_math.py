@@ -30,8 +30,8 @@ def clip01(x: Number) -> Number:
     short path with the same result as ``min(max(x, 0.0), 1.0)`` (NaN and -0.0 included).
     """
     if type(x) is float:
-        bounded = 0.0 if 0.0 > x else x
-        return 1.0 if 1.0 < bounded else bounded
+        bounded = 0.0 if x < 0.0 else x
+        return 1.0 if bounded > 1.0 else bounded
     return clip(x, 0.0, 1.0)
 
 

@@ -73,13 +73,23 @@ class Physiotherapist(Agent):
         self.leniency = traits["leniency"]
         self.caseload = model.params.caseload
         self.patients: list[Patient] = []
+        self._skills = phases.skills_in_use(
+            self.empathy, self.communication, self.patient_as_person, self.experience
+        )
+        self._skills_for = self.experience
 
     @property
     def skills_in_use(self) -> phases.SkillsInUse:
-        """Empathy, communication and patient-as-person as they show in a session, given experience."""
-        return phases.skills_in_use(
-            self.empathy, self.communication, self.patient_as_person, self.experience
-        )
+        """Empathy, communication and patient-as-person as they show in a session, given experience.
+
+        Kept until the experience changes (each patient asks three times a session).
+        """
+        if self._skills_for != self.experience:
+            self._skills = phases.skills_in_use(
+                self.empathy, self.communication, self.patient_as_person, self.experience
+            )
+            self._skills_for = self.experience
+        return self._skills
 
     def learn(self) -> None:
         """Phase 7: gain experience from the mean bond of the patients seen this session."""
