@@ -324,11 +324,27 @@ _PARAMETERS: list[Parameter] = [
     *_trait(
         "self_efficacy",
         "Patient self-efficacy",
-        0.5,
-        0.15,
+        0.58,
+        0.2,
         "patients",
-        "Confidence in one's own ability to do the exercises and manage the problem.",
-        "Bandura 1977; Burns & Evon 2007",
+        "Confidence in one's own ability to do the exercises and manage the problem"
+        " (0.58 ≈ 35 of 60 on the Pain Self-Efficacy Questionnaire: 64% of outpatients"
+        " with chronic back pain score below 40 of 60). Low self-efficacy adds to"
+        " disability and, with a weak collaborative alliance, lowers adherence.",
+        "Bandura 1977; Burns & Evon 2007; Ferrari et al. 2019",
+    ),
+    Parameter(
+        "exercise_habit_sd",
+        0.2,
+        "patients",
+        "Spread of other reasons to exercise",
+        "Standard deviation between patients of how much more or less of the home"
+        " programme they do than their self-efficacy, alliance and load predict"
+        " (routine, social support, previous adherence).",
+        low=0.0,
+        high=0.5,
+        unit="share",
+        reference="Jack et al. 2010; Peacock et al. 2024",
     ),
     Parameter(
         "p_prefers_active",
@@ -381,10 +397,10 @@ _PARAMETERS: list[Parameter] = [
         0.4,
         0.15,
         "patients",
-        "Fear-avoidance, catastrophising and distress; lowers attendance and adherence"
-        " and slows pain recovery. A biopsychosocial approach addresses it, and"
-        " disability falls as it is addressed.",
-        "Vlaeyen & Linton 2000",
+        "Fear-avoidance, catastrophising and distress: adds to disability, slows"
+        " recovery, lowers attendance and adherence. A biopsychosocial approach"
+        " addresses it, and disability falls as it is addressed.",
+        "Vlaeyen & Linton 2000; Wertli et al. 2014",
     ),
     *_trait(
         "prior_trust",
@@ -425,7 +441,9 @@ _PARAMETERS: list[Parameter] = [
         40.0,
         12.0,
         "patients",
-        "Disability at the start of the episode, 0–100 (e.g. Oswestry index).",
+        "Disability at the start of the episode, 0–100 (e.g. Oswestry index). The mean"
+        " is the mean of all baseline disability; the spread is that of its physical"
+        " part (psychosocial load and low self-efficacy add their own spread).",
         "Ferreira et al. 2013",
         unit="0–100",
         high=100.0,
@@ -484,7 +502,7 @@ _PARAMETERS: list[Parameter] = [
     ),
     Parameter(
         "relief_retention",
-        0.2965,
+        0.1,
         "treatment",
         "Retained share of immediate relief",
         "Share of a session's immediate pain relief that is still there at the next"
@@ -531,19 +549,33 @@ _PARAMETERS: list[Parameter] = [
         high=0.2,
         unit="per week",
     ),
+    Parameter(
+        "load_brake",
+        0.6,
+        "treatment",
+        "Psychosocial brake on recovery",
+        "How much psychosocial load slows recovery: at full load, impairment recovers"
+        " at (1 − brake) of its speed and pain at (1 − ½ brake); fear-avoidance and"
+        " catastrophising predict worse disability later (odds ratio about 3).",
+        low=0.0,
+        high=1.0,
+        unit="share of recovery speed",
+        reference="Vlaeyen & Linton 2000; Picavet et al. 2002; Wertli et al. 2014",
+    ),
     # --- alliance dynamics ------------------------------------------------------
     Parameter(
         "alliance_rate",
-        0.9068,
+        0.55,
         "alliance",
         "Alliance change rate",
         "How far goal agreement, task agreement and bond move toward their targets at"
-        " each attended session.",
+        " each attended session: at 0.55 the alliance forms over the first two to four"
+        " sessions and then holds (patient ratings are high by session 2–3 and change"
+        " little afterwards).",
         low=0.0,
         high=1.0,
         unit="per session",
-        reference="Horvath & Greenberg 1989",
-        calibrated="the validation patterns, chiefly Fuentes et al. 2014 (arm means; alliance main effect) (experiments/calibration.md)",
+        reference="Horvath & Greenberg 1989; Araujo et al. 2017",
     ),
     Parameter(
         "alliance_noise_sd",
@@ -594,7 +626,7 @@ _PARAMETERS: list[Parameter] = [
     ),
     Parameter(
         "p_attend_typical",
-        0.7189,
+        0.87,
         "alliance",
         "Typical attendance probability",
         "Probability that a patient with average alliance and self-efficacy and no"
@@ -606,7 +638,7 @@ _PARAMETERS: list[Parameter] = [
     ),
     Parameter(
         "p_dropout_typical",
-        0.0272,
+        0.015,
         "alliance",
         "Typical dropout hazard",
         "Probability per session that a patient with average alliance and self-efficacy"
@@ -618,7 +650,7 @@ _PARAMETERS: list[Parameter] = [
     ),
     Parameter(
         "adherence_typical",
-        0.549,
+        0.74,
         "alliance",
         "Typical home-exercise adherence",
         "Expected share of the home programme done by a patient with average"
@@ -628,6 +660,18 @@ _PARAMETERS: list[Parameter] = [
         unit="share",
         reference="Burns & Evon 2007",
         calibrated="the validation patterns, chiefly DESIGN §4 (40–75% not fully adherent) (experiments/calibration.md)",
+    ),
+    Parameter(
+        "adherence_decline",
+        0.02,
+        "alliance",
+        "Weekly decline of adherence",
+        "How much of the home programme a patient stops doing with each week of care"
+        " (home-exercise adherence wears off over time, the more so without support).",
+        low=0.0,
+        high=0.1,
+        unit="share per week",
+        reference="Pisters et al. 2010; Nicolson et al. 2018; Bennell et al. 2017",
     ),
     # --- measurement ----------------------------------------------------------------
     Parameter(
@@ -642,7 +686,7 @@ _PARAMETERS: list[Parameter] = [
     ),
     Parameter(
         "patient_rating_bias",
-        0.3484,
+        0.04,
         "measurement",
         "Patient rating bias",
         "How much more favourably patients rate the alliance than it is (positive bias"
@@ -655,7 +699,7 @@ _PARAMETERS: list[Parameter] = [
     ),
     Parameter(
         "therapist_rating_bias",
-        0.0,
+        0.03,
         "measurement",
         "Therapist rating bias",
         "How much more favourably therapists rate the alliance than it is.",
@@ -665,19 +709,45 @@ _PARAMETERS: list[Parameter] = [
         reference="Bachelor 2013",
     ),
     Parameter(
-        "rater_leniency_sd",
-        0.0083,
+        "therapist_insight",
+        0.2,
         "measurement",
-        "Rater leniency spread",
-        "Spread of each rater's personal leniency (some raters score everything higher).",
+        "Therapist insight into the alliance",
+        "How much of this patient's alliance the therapist perceives when rating it; the"
+        " rest of the rating is their usual impression. Low insight gives the poor"
+        " patient–therapist agreement published (ICC 0.13).",
+        low=0.0,
+        high=1.0,
+        unit="share",
+        reference="Lambers & Bolton 2016; Tryon et al. 2007",
+    ),
+    Parameter(
+        "patient_leniency_sd",
+        0.15,
+        "measurement",
+        "Patient leniency spread",
+        "Spread of each patient's personal leniency as a rater (some patients tick"
+        " 'always' whatever happens): with a favourable bias it gives the ceiling"
+        " effect, more than 15% of patients at the maximum score.",
         low=0.0,
         high=0.5,
         unit="0–1",
-        calibrated="the validation patterns, chiefly the ceiling effect of patient ratings with Ferreira et al. 2013 (experiments/calibration.md)",
+        reference="Araujo et al. 2017; Paap et al. 2020",
+    ),
+    Parameter(
+        "therapist_leniency_sd",
+        0.1,
+        "measurement",
+        "Therapist leniency spread",
+        "Spread of each therapist's personal leniency as a rater of their patients' alliances.",
+        low=0.0,
+        high=0.5,
+        unit="0–1",
+        reference="Lambers & Bolton 2016",
     ),
     Parameter(
         "item_noise_sd",
-        0.0981,
+        0.03,
         "measurement",
         "Item noise",
         "Random error of each questionnaire item response.",

@@ -78,10 +78,12 @@ class ClinicModel(Model):
                 "preferred_involvement": float(population.preferred_involvement[i]),
                 "prefers_active": bool(population.prefers_active[i]),
                 "leniency": float(population.patient_leniency[i]),
+                "exercise_habit": float(population.exercise_habit[i]),
                 "self_efficacy": float(population.self_efficacy[i]),
                 "psychosocial_load": float(population.psychosocial_load[i]),
                 "pain_mm": float(population.pain_mm[i]),
                 "disability": float(population.disability[i]),
+                "impairment": float(population.impairment[i]),
                 "function": float(population.function[i]),
             }
             therapist = self.therapists[int(population.therapist_of[i])]
