@@ -428,7 +428,8 @@ _PARAMETERS: list[Parameter] = [
         55.0,
         20.8715,
         "patients",
-        "Pain intensity at the start of the episode on a 0–100 mm visual analogue scale.",
+        "Pain intensity at the start of the episode on a 0–100 mm visual analogue scale,"
+        " of a patient with typical psychosocial load (0.4); more load adds a little.",
         "Fuentes et al. 2014",
         unit="mm",
         high=100.0,
@@ -441,9 +442,10 @@ _PARAMETERS: list[Parameter] = [
         40.0,
         12.0,
         "patients",
-        "Disability at the start of the episode, 0–100 (e.g. Oswestry index). The mean"
-        " is the mean of all baseline disability; the spread is that of its physical"
-        " part (psychosocial load and low self-efficacy add their own spread).",
+        "Disability at the start of the episode, 0–100 (e.g. Oswestry index), of a"
+        " patient with typical psychosocial load (0.4) and self-efficacy (0.58): more"
+        " load or less confidence adds disability. The spread is that of its physical"
+        " part (load and self-efficacy add their own spread).",
         "Ferreira et al. 2013",
         unit="0–100",
         high=100.0,

@@ -30,6 +30,8 @@ import numpy.typing as npt
 from alliance_sim.core.params import Params
 from alliance_sim.core.stacking import ParamStack
 from alliance_sim.rules import outcomes, phases
+from alliance_sim.rules.adherence import TYPICAL_LOAD
+from alliance_sim.rules.self_efficacy import TYPICAL_SELF_EFFICACY
 from alliance_sim.rules.fit import TYPICAL_PATIENT_GOALS
 
 __all__ = [
@@ -73,11 +75,18 @@ PASSIVE_INVOLVEMENT = 0.25
 """Preferred involvement around which patients who want a passive role cluster."""
 
 PAIN_PER_LOAD = 25.0
-"""Baseline pain (mm) per unit of psychosocial load above the mean. With the default spread
+"""Baseline pain (mm) per unit of psychosocial load above a typical patient's (0.4). With the default spread
 of load it gives a baseline correlation of load with pain of about .2, smaller than with
 disability, as published: r = .19 for kinesiophobia and pain vs .40 with disability in
 chronic low back pain (Comachio et al. 2018); "small to medium" for fear and pain
 intensity (Markfelder & Pauli 2020)."""
+
+TYPICAL_PSYCHOSOCIAL_DISABILITY = float(
+    outcomes.disability_from(0.0, TYPICAL_LOAD, TYPICAL_SELF_EFFICACY)
+)
+"""The disability that psychosocial load and low self-efficacy add for a typical patient
+(load 0.4, self-efficacy 0.58): ``disability_mean`` is a typical patient's baseline
+disability, so a population with more load (or less confidence) starts more disabled."""
 
 PAIN_DISABILITY_CORRELATION = 0.4
 """Correlation of the physical part of baseline disability with baseline pain. With load and
@@ -237,10 +246,9 @@ def build_population(params: Params | ParamStack, draws: PopulationDraws) -> Pop
     z = draws.patient_normal
     patient = {name: _trait(params, name, z[..., i]) for i, name in enumerate(PATIENT_TRAITS)}
     load, self_efficacy = patient["psychosocial_load"], patient["self_efficacy"]
-    load_mean = _value(params, "psychosocial_load_mean")
     pain = np.clip(
         _value(params, "pain_mean")
-        + PAIN_PER_LOAD * (load - load_mean)
+        + PAIN_PER_LOAD * (load - TYPICAL_LOAD)
         + _value(params, "pain_sd") * z[..., 5],
         0.0,
         100.0,
@@ -248,12 +256,9 @@ def build_population(params: Params | ParamStack, draws: PopulationDraws) -> Pop
     # the physical part of disability, correlated with pain; fear and low confidence add to it
     shared = PAIN_DISABILITY_CORRELATION * z[..., 5]
     own = math.sqrt(1.0 - PAIN_DISABILITY_CORRELATION**2) * z[..., 6]
-    psychosocial_mean = outcomes.disability_from(
-        0.0, load_mean, _value(params, "self_efficacy_mean")
-    )
     impairment = np.clip(
         _value(params, "disability_mean")
-        - psychosocial_mean
+        - TYPICAL_PSYCHOSOCIAL_DISABILITY
         + _value(params, "disability_sd") * (shared + own),
         0.0,
         100.0,
