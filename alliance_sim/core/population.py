@@ -31,8 +31,8 @@ from alliance_sim.core.params import Params
 from alliance_sim.core.stacking import ParamStack
 from alliance_sim.rules import outcomes, phases
 from alliance_sim.rules.adherence import TYPICAL_LOAD
-from alliance_sim.rules.self_efficacy import TYPICAL_SELF_EFFICACY
 from alliance_sim.rules.fit import TYPICAL_PATIENT_GOALS
+from alliance_sim.rules.self_efficacy import TYPICAL_SELF_EFFICACY
 
 __all__ = [
     "PATIENT_TRAITS",
