@@ -501,7 +501,7 @@ def test_realised_adherence_is_clipped_to_a_share():
 
 
 def impairment_next(adherence: float = 0.5, load: float = 0.4, brake: float = 0.6) -> float:
-    return rules.impairment_update(30.0, adherence, 0.5, load, 0.06, 0.01, brake)
+    return rules.impairment_update(30.0, adherence, 0.5, load, 0.06, 0.01, brake, 0.0)
 
 
 def test_exercise_adherence_lowers_the_impairment():
@@ -536,7 +536,7 @@ def test_a_patient_with_more_load_recovers_less_and_ends_more_disabled():
         impairment = 20.0
         for _ in range(10):
             load = rules.psychosocial_load_update(load, 0.7, 0.6, 0.8, 0.2)
-            impairment = rules.impairment_update(impairment, 0.6, 0.5, load, 0.06, 0.01, 0.6)
+            impairment = rules.impairment_update(impairment, 0.6, 0.5, load, 0.06, 0.01, 0.6, 0.0)
         return rules.disability_from(impairment, load, 0.6)
 
     assert episode(0.8) > episode(0.1)
@@ -586,7 +586,7 @@ def test_psychosocial_load_slows_pain_less_than_it_slows_the_impairment():
         )
     )
     impairment = slowing(
-        lambda load: 50.0 - rules.impairment_update(50.0, 0.8, 1.0, load, 0.06, 0.01, 0.6)
+        lambda load: 50.0 - rules.impairment_update(50.0, 0.8, 1.0, load, 0.06, 0.01, 0.6, 0.0)
     )
     assert impairment < pain < 1.0
 
@@ -702,7 +702,10 @@ def _args(rng: np.random.Generator) -> dict[str, tuple[Callable[..., object], tu
             (pain(), z(20.0), 0.12, u(), 0.06, 0.01, u(), 0.6, z(3.0)),
         ),
         "psychosocial_load_update": (rules.psychosocial_load_update, (u(), u(), u(), u(), 0.15)),
-        "impairment_update": (rules.impairment_update, (pain(), u(), u(), u(), 0.06, 0.01, 0.6)),
+        "impairment_update": (
+            rules.impairment_update,
+            (pain(), u(), u(), u(), 0.06, 0.01, 0.6, z(3.0)),
+        ),
         "disability_from": (rules.disability_from, (pain(), u(), u())),
         "exercise_dose": (rules.exercise_dose, (u(),)),
         "function_update": (rules.function_update, (10.0 * u(), u(), u(), z(3.0), 0.06)),

@@ -567,11 +567,11 @@ _PARAMETERS: list[Parameter] = [
     # --- alliance dynamics ------------------------------------------------------
     Parameter(
         "alliance_rate",
-        0.55,
+        0.65,
         "alliance",
         "Alliance change rate",
         "How far goal agreement, task agreement and bond move toward their targets at"
-        " each attended session: at 0.55 the alliance forms over the first two to four"
+        " each attended session: at 0.65 the alliance forms over the first two or three"
         " sessions and then holds (patient ratings are high by session 2–3 and change"
         " little afterwards).",
         low=0.0,

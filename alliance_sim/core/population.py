@@ -74,7 +74,7 @@ ACTIVE_INVOLVEMENT = 0.75
 PASSIVE_INVOLVEMENT = 0.25
 """Preferred involvement around which patients who want a passive role cluster."""
 
-PAIN_PER_LOAD = 25.0
+PAIN_PER_LOAD = 30.0
 """Baseline pain (mm) per unit of psychosocial load above a typical patient's (0.4). With the default spread
 of load it gives a baseline correlation of load with pain of about .2, smaller than with
 disability, as published: r = .19 for kinesiophobia and pain vs .40 with disability in
@@ -88,7 +88,7 @@ TYPICAL_PSYCHOSOCIAL_DISABILITY = float(
 (load 0.4, self-efficacy 0.58): ``disability_mean`` is a typical patient's baseline
 disability, so a population with more load (or less confidence) starts more disabled."""
 
-PAIN_DISABILITY_CORRELATION = 0.4
+PAIN_DISABILITY_CORRELATION = 0.45
 """Correlation of the physical part of baseline disability with baseline pain. With load and
 self-efficacy added, baseline pain and disability correlate about .4 (Kovacs et al. 2004:
 .35–.57 for pain and disability in low back pain)."""

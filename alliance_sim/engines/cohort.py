@@ -47,6 +47,7 @@ from alliance_sim.core.draws import (
     U_RUPTURE,
     Z_ADHERENCE,
     Z_BOND,
+    Z_DISABILITY,
     Z_GOAL,
     Z_GPE,
     Z_PAIN,
@@ -356,6 +357,7 @@ class _Cohort:
             params.natural_recovery,
             params.load_brake,
             z[..., Z_PAIN],
+            z[..., Z_DISABILITY],
             z[..., Z_GPE],
         )
 

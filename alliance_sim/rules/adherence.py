@@ -25,7 +25,7 @@ TYPICAL_COLLABORATIVE = 0.7
 TYPICAL_LOAD = 0.4
 """Psychosocial load of a typical patient."""
 
-SYNERGY = 0.7
+SYNERGY = 0.85
 """Adherence per unit of self-efficacy × collaborative alliance. With the spread of both in
 the default population, and the patients' other reasons to exercise or not
 (``exercise_habit``), it gives a between-patient correlation of self-efficacy and
@@ -54,7 +54,7 @@ def expected_adherence(
     distress lower adherence, the patient's other reasons (``exercise_habit``:
     routine, social support, previous adherence — the strongest single predictor,
     Peacock et al. 2024) add or take away, and adherence wears off week after week:
-    ``typical + habit + 0.7 (se × collaborative − 0.58 × 0.7) − 0.3 (load − 0.4)
+    ``typical + habit + 0.85 (se × collaborative − 0.58 × 0.7) − 0.3 (load − 0.4)
     − decline × (weeks − 1)``, clipped to 0–1, where ``weeks`` counts the weeks of
     care so far (1 after the first session).
 

@@ -197,8 +197,8 @@ def task_agreement_target(
 def move_toward(current: Number, target: Number, rate: Number, noise: Number) -> Number:
     """One session's change of an alliance component: part way to the target, plus noise.
 
-    ``clip(current + rate × (target − current) + noise)``. With ``rate`` about ½ the
-    alliance forms over the first two to four sessions and then holds, with
+    ``clip(current + rate × (target − current) + noise)``. With ``rate`` about ⅔ the
+    alliance forms over the first two or three sessions and then holds, with
     session-to-session wobbles, ruptures and repairs: patient ratings are high by
     the second or third session and change little afterwards (Araujo et al. 2017:
     standardised change 0.15 from session 1–2 to two months), while individual

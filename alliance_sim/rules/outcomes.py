@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from alliance_sim.rules._math import clip, clip01, rint
+from alliance_sim.rules.alliance import TYPICAL_ALLIANCE
 from alliance_sim.rules.types import Number
 
 __all__ = [
+    "DISABILITY_NOISE",
     "DISABILITY_PER_LOAD",
     "DISABILITY_PER_LOW_SELF_EFFICACY",
     "GPE_NOISE",
@@ -37,8 +39,15 @@ Self-efficacy, more than fear, carries pain into disability (Costa et al. 2011),
 rise in self-efficacy lowers disability whatever happens to pain (Karasawa et al. 2019:
 standardised β ≈ −0.26)."""
 
-GPE_NOISE = 1.0
-"""Standard deviation of the noise in a global perceived effect rating (scale points)."""
+GPE_NOISE = 1.5
+"""Standard deviation of what else colours a global perceived effect rating (scale points):
+change in pain and disability explains only 21–36% of its variance in physiotherapy for
+chronic low back pain (Musculoskelet Sci Pract 2021 cohort, n = 183)."""
+
+DISABILITY_NOISE = 3.0
+"""Standard deviation of the week-to-week change of the physical impairment (points of 0–100):
+flare-ups and good weeks. Accumulated over an episode it gives the wide spread of
+individual change seen in trials (SD of change about 25 of 100: Hill et al. 2011)."""
 
 
 def exercise_dose(adherence: Number) -> Number:
@@ -130,6 +139,7 @@ def impairment_update(
     exercise_effect: Number,
     natural_recovery: Number,
     load_brake: Number,
+    noise: Number,
 ) -> Number:
     """The physical part of disability at the next session (0–100).
 
@@ -140,7 +150,8 @@ def impairment_update(
     Picavet et al. 2002: odds ratio 3.0 for disabling back pain with high
     catastrophising):
     ``impairment × (1 − (natural + effect × dose × (½ + ½ structural)) ×
-    (1 − brake × load))``.
+    (1 − brake × load)) + noise`` (``noise``: the week's flare-up or good week,
+    :data:`DISABILITY_NOISE` × z).
 
     References:
         Hayden et al. 2021 (exercise).
@@ -153,7 +164,7 @@ def impairment_update(
         natural_recovery
         + exercise_effect * exercise_dose(adherence) * (0.5 + 0.5 * structural_share)
     ) * (1.0 - load_brake * psychosocial_load)
-    return clip(impairment * (1.0 - rate), 0.0, 100.0)
+    return clip(impairment * (1.0 - rate) + noise, 0.0, 100.0)
 
 
 def disability_from(impairment: Number, psychosocial_load: Number, self_efficacy: Number) -> Number:
@@ -226,8 +237,11 @@ def global_perceived_effect(
     """Global perceived effect at evaluation, −5 (vastly worse) to +5 (completely recovered).
 
     The patient's sense of change in pain and disability, coloured by the
-    alliance: ``round(12 × improvement + 3 (alliance − ½) + noise)`` with
-    improvement the mean change of pain and disability on their 0–100 scales.
+    alliance: ``round(10 × improvement + 6 (alliance − 0.72) + noise)`` with
+    improvement the mean change of pain and disability on their 0–100 scales. The
+    alliance colours the rating beyond the change itself (Ferreira et al. 2013: the
+    alliance predicted the global perceived effect, and moderated the treatment
+    effect on it only), and the change explains only part of it.
 
     References:
         Kamper, S. J., Maher, C. G., & Mackay, G. (2009). Global rating of change
@@ -239,4 +253,4 @@ def global_perceived_effect(
         0.5 * (pain_baseline_mm - pain_mm) / 100.0
         + 0.5 * (disability_baseline - disability) / 100.0
     )
-    return clip(rint(12.0 * improvement + 3.0 * (alliance - 0.5) + noise), -5.0, 5.0)
+    return clip(rint(10.0 * improvement + 6.0 * (alliance - TYPICAL_ALLIANCE) + noise), -5.0, 5.0)

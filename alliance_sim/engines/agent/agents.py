@@ -22,6 +22,7 @@ from alliance_sim.core.draws import (
     U_RUPTURE,
     Z_ADHERENCE,
     Z_BOND,
+    Z_DISABILITY,
     Z_GOAL,
     Z_GPE,
     Z_PAIN,
@@ -341,6 +342,7 @@ class Patient(Agent):
             params.natural_recovery,
             params.load_brake,
             z[Z_PAIN],
+            z[Z_DISABILITY],
             z[Z_GPE],
         )
 
