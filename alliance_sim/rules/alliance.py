@@ -65,7 +65,7 @@ def bond_target(
     therapist's warmth (doctor-as-person) and communication, then attentiveness to the
     person — all scaled by the attention the caseload leaves; trust brought from
     earlier care adds (or takes away); a misfit of style takes away:
-    ``0.55 + 0.7 × attention × (0.45 E + 0.2 W + 0.2 C + 0.15 P) + 0.3 (trust − ½) − 0.25 misfit``.
+    ``0.55 + 0.7 × attention × (0.45 E + 0.2 W + 0.2 C + 0.15 P) + 0.4 (trust − ½) − 0.25 misfit``.
 
     A typical dyad reaches about 0.8 (the bond is the subscale patients and
     clinicians rate highest: Lambers & Bolton 2016; Paap et al. 2020); a therapist
@@ -86,7 +86,7 @@ def bond_target(
         Therap 24:18.
     """
     relational = 0.45 * empathy + 0.2 * warmth + 0.2 * communication + 0.15 * patient_as_person
-    return clip01(0.55 + 0.7 * attention * relational + 0.3 * (prior_trust - 0.5) - 0.25 * misfit)
+    return clip01(0.55 + 0.7 * attention * relational + 0.4 * (prior_trust - 0.5) - 0.25 * misfit)
 
 
 def goal_agreement_target(
@@ -103,7 +103,7 @@ def goal_agreement_target(
     set in the way the patient wants to be involved (misfit), how well the therapist
     elicits and understands them (patient-as-person, empathy) and how clearly they
     were discussed:
-    ``0.3 + 0.35 fit + 0.15 C + 0.15 P + 0.15 E + 0.15 (trust − ½) − 0.3 misfit``.
+    ``0.3 + 0.35 fit + 0.15 C + 0.15 P + 0.15 E + 0.25 (trust − ½) − 0.3 misfit``.
     A patient who trusts clinicians (transference, ``prior_trust``) collaborates
     more readily as well as bonding sooner.
 
@@ -127,7 +127,7 @@ def goal_agreement_target(
         + 0.15 * communication
         + 0.15 * patient_as_person
         + 0.15 * empathy
-        + 0.15 * (prior_trust - 0.5)
+        + 0.25 * (prior_trust - 0.5)
         - 0.3 * misfit
     )
 
@@ -162,7 +162,7 @@ def task_agreement_target(
     that fills the gap, and — as the episode goes on — the progress they feel), see
     that they serve their goals, have chosen them as far as they wanted to, and
     feel understood (empathy) by a clinician they are disposed to trust:
-    ``0.3 + 0.3 belief + 0.25 fit + 0.1 E + 0.15 (trust − ½) − 0.3 misfit + 0.3 progress``
+    ``0.3 + 0.3 belief + 0.25 fit + 0.1 E + 0.25 (trust − ½) − 0.3 misfit + 0.3 progress``
     with ``belief = expectation + (1 − expectation) × explanation``.
 
     The progress term is the reverse path of the alliance–outcome association:
@@ -188,7 +188,7 @@ def task_agreement_target(
         + 0.3 * belief
         + 0.25 * goal_fit
         + 0.1 * empathy
-        + 0.15 * (prior_trust - 0.5)
+        + 0.25 * (prior_trust - 0.5)
         - 0.3 * misfit
         + 0.3 * progress_so_far
     )
