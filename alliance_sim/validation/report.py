@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
+import os
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from matplotlib.figure import Figure
 
 from alliance_sim.core.errors import AllianceSimError
 from alliance_sim.validation.defaults import RULES
@@ -91,6 +96,8 @@ def _provenance_table(table: pd.DataFrame) -> str:
 def write_report(result: ValidationResult, path: str | Path) -> Path:
     """Write the validation report (Markdown) and its figures (PNG, beside it).
 
+    Each file is written under a temporary name and renamed into place.
+
     Raises:
         AllianceSimError: when the folder does not exist or a file cannot be written.
     """
@@ -151,10 +158,28 @@ def write_report(result: ValidationResult, path: str | Path) -> Path:
             f"![{name}: simulated vs published]({target.stem}-{name}.png)",
             "",
         ]
-    try:
-        for name, fig in figures.items():
-            fig.savefig(target.with_name(name), dpi=110)
-        target.write_text("\n".join(text), encoding="utf-8")
-    except OSError as error:
-        raise AllianceSimError(f"cannot write {target}: {error}") from None
+    for name, fig in figures.items():
+        _replace(target.with_name(name), partial(_save_figure, fig))
+    _replace(target, partial(_save_text, "\n".join(text)))
     return target
+
+
+def _save_figure(figure: Figure, path: Path) -> None:
+    figure.savefig(path, dpi=110, format="png")
+
+
+def _save_text(text: str, path: Path) -> None:
+    path.write_text(text, encoding="utf-8")
+
+
+def _replace(path: Path, write: Callable[[Path], object]) -> None:
+    """Write ``path`` under a temporary name and rename it into place (all or nothing)."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    except OSError as error:
+        raise AllianceSimError(f"cannot write {path}: {error}") from None
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
