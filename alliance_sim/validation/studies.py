@@ -112,7 +112,7 @@ MIC_DISABILITY = 10.0
 """The minimal important change of the Oswestry index (Ostelo et al. 2008), 0–100."""
 
 CLINICS_AT_ONCE = 50
-"""Clinics simulated per call when their sessions are needed (bounds the memory)."""
+"""Clinics simulated per call; only the columns the patterns need are kept (bounds the memory)."""
 
 
 def scored(column: str, session: str) -> str:
@@ -249,13 +249,16 @@ class Simulations:
                 {**self.overrides, **scenario.overrides, "measurement_sessions": "last"}
             )
             count = self.style_clinics
-        sim = simulate(
-            params,
-            replicate_seeds(self.seeds[name], count),
-            tables=("patients",),
-            progress=self._ticker(),
-        )
-        return sim.patients[list(PATIENT_COLUMNS)].reset_index(drop=True)
+        seeds = replicate_seeds(self.seeds[name], count)
+        tick = self._ticker()
+        parts = []
+        for start in range(0, len(seeds), CLINICS_AT_ONCE):
+            chunk = seeds[start : start + CLINICS_AT_ONCE]
+            sim = simulate(params, chunk, tables=("patients",), progress=tick)
+            part = sim.patients[list(PATIENT_COLUMNS)].reset_index(drop=True)
+            part["replicate"] += start
+            parts.append(part)
+        return pd.concat(parts, ignore_index=True)
 
     @property
     def n_sessions(self) -> int:
