@@ -32,7 +32,9 @@ def format_value(value: float, unit: str) -> str:
         return "n/a"
     if unit.startswith("share"):
         return f"{100 * value:.1f}%"
-    return f"{value:.2f}" if abs(value) < 100 else f"{value:.1f}"
+    if abs(value) >= 100:
+        return f"{value:.1f}"
+    return f"{value:.2f}" if abs(value) >= 1 else f"{value:.3f}"
 
 
 def simulated_text(row: Any) -> str:
