@@ -7,7 +7,6 @@ from alliance_sim.rules.alliance import TYPICAL_ALLIANCE
 from alliance_sim.rules.types import Number
 
 __all__ = [
-    "DISABILITY_NOISE",
     "DISABILITY_PER_LOAD",
     "DISABILITY_PER_LOW_SELF_EFFICACY",
     "GPE_NOISE",
@@ -43,11 +42,6 @@ GPE_NOISE = 1.5
 """Standard deviation of what else colours a global perceived effect rating (scale points):
 change in pain and disability explains only 21–36% of its variance in physiotherapy for
 chronic low back pain (Musculoskelet Sci Pract 2021 cohort, n = 183)."""
-
-DISABILITY_NOISE = 3.0
-"""Standard deviation of the week-to-week change of the physical impairment (points of 0–100):
-flare-ups and good weeks. Accumulated over an episode it gives the wide spread of
-individual change seen in trials (SD of change about 25 of 100: Hill et al. 2011)."""
 
 
 def exercise_dose(adherence: Number) -> Number:
@@ -151,7 +145,7 @@ def impairment_update(
     catastrophising):
     ``impairment × (1 − (natural + effect × dose × (½ + ½ structural)) ×
     (1 − brake × load)) + noise`` (``noise``: the week's flare-up or good week,
-    :data:`DISABILITY_NOISE` × z).
+    ``disability_fluctuation_sd`` × z).
 
     References:
         Hayden et al. 2021 (exercise).

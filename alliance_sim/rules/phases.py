@@ -50,7 +50,6 @@ from alliance_sim.rules.fit import (
 )
 from alliance_sim.rules.learning import learn
 from alliance_sim.rules.outcomes import (
-    DISABILITY_NOISE,
     GPE_NOISE,
     PAIN_NOISE_MM,
     disability_from,
@@ -483,6 +482,7 @@ def outcomes(
     exercise_effect: Number,
     natural_recovery: Number,
     load_brake: Number,
+    disability_fluctuation_sd: Number,
     z_pain: Number,
     z_disability: Number,
     z_gpe: Number,
@@ -520,7 +520,7 @@ def outcomes(
         exercise_effect,
         natural_recovery,
         load_brake,
-        DISABILITY_NOISE * z_disability,
+        disability_fluctuation_sd * z_disability,
     )
     disability_next = disability_from(impairment_next, load, self_efficacy)
     function_next = function_update(

@@ -43,6 +43,12 @@ RULES: dict[str, str] = {
         "the statistic is computed for each simulated study of the published size;"
         " the middle 95% of those studies must lie inside the tolerance"
     ),
+    "mean": (
+        "the model's expected value — the mean over the simulated studies of the"
+        " published size — must lie inside the tolerance with its whole 95% confidence"
+        " interval (used where the tolerance is built from the published confidence"
+        " interval or a pooled estimate, which already carry the sampling error)"
+    ),
     "share": (
         "at least the stated share of simulated trials of the published size must reach"
         " the published conclusion"

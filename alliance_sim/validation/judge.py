@@ -4,6 +4,10 @@
   its simulated studies lies inside the tolerance. The reported value is the median
   study; ``within`` is the share of studies inside the tolerance. The mean alone
   never decides.
+* A ``mean`` pattern passes when the 95% confidence interval of the mean over the
+  simulated studies lies inside the tolerance: for tolerances built from a published
+  confidence interval or a pooled estimate, which already carry a study's sampling
+  error. The reported value is the mean.
 * A ``share`` pattern passes when at least the stated share (the tolerance's lower
   bound) of simulated trials reaches the published conclusion. The reported value is
   that share, with a 95% Wilson interval for it (how precisely the simulation knows it).
@@ -31,10 +35,12 @@ from alliance_sim.validation.patterns import PATTERNS, Pattern
 from alliance_sim.validation.studies import STATISTICS, Simulations
 
 __all__ = [
+    "JUDGES",
     "RESULT_COLUMNS",
     "ValidationResult",
     "Verdict",
     "judge_interval",
+    "judge_mean",
     "judge_share",
     "validate",
 ]
@@ -96,6 +102,24 @@ def judge_interval(values: np.ndarray, low: float, high: float) -> Verdict:
     return Verdict(mid, lo, hi, int(x.size), within, bool(lo >= low and hi <= high))
 
 
+def judge_mean(values: np.ndarray, low: float, high: float) -> Verdict:
+    """Judge the mean of per-study values: its 95% confidence interval must lie inside.
+
+    For tolerances built from a published confidence interval (or a pooled
+    estimate), which already carry the sampling error of a study: the model's
+    expected value, known to within its Monte Carlo interval, must fall in them.
+    """
+    x = np.asarray(values, dtype=float)
+    x = x[np.isfinite(x)]
+    if x.size < 2:
+        return Verdict(math.nan, math.nan, math.nan, int(x.size), math.nan, False)
+    mean = float(x.mean())
+    half = 1.96 * float(x.std(ddof=1)) / math.sqrt(x.size)
+    within = float(np.mean((x >= low) & (x <= high)))
+    lo, hi = mean - half, mean + half
+    return Verdict(mean, lo, hi, int(x.size), within, bool(lo >= low and hi <= high))
+
+
 def judge_share(hits: np.ndarray, low: float, high: float = 1.0) -> Verdict:
     """Judge per-trial conclusions: the share reaching it must lie in ``[low, high]``."""
     from statsmodels.stats.proportion import proportion_confint
@@ -110,6 +134,14 @@ def judge_share(hits: np.ndarray, low: float, high: float = 1.0) -> Verdict:
     return Verdict(
         share, min(float(lo), share), max(float(hi), share), n, math.nan, low <= share <= high
     )
+
+
+JUDGES: dict[str, Callable[[np.ndarray, float, float], Verdict]] = {
+    "interval": judge_interval,
+    "mean": judge_mean,
+    "share": judge_share,
+}
+"""The judge of each rule (:data:`~alliance_sim.validation.defaults.RULES`)."""
 
 
 @dataclass
@@ -235,7 +267,7 @@ def validate(
     rows = []
     for p in patterns:
         values = STATISTICS[p.statistic].compute(sims, p)
-        judge = judge_interval if p.judged_by == "interval" else judge_share
+        judge = JUDGES[p.judged_by]
         verdict = judge(values, p.low, p.high)
         rows.append(
             {

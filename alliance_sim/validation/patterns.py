@@ -62,7 +62,7 @@ class Pattern:
     """The tolerance; for a ``share`` pattern, the share of trials required (high = 1)."""
     unit: str
     judged_by: str
-    """``"interval"`` or ``"share"`` (:data:`~alliance_sim.validation.defaults.RULES`)."""
+    """``"interval"``, ``"mean"`` or ``"share"`` (:data:`~alliance_sim.validation.defaults.RULES`)."""
     n: int
     """Patients in one simulated study, per arm when the study compares arms."""
     design: str
@@ -206,11 +206,13 @@ def _fuentes_arm(arm: str, label: str, published: float, low: float, high: float
         low=low,
         high=high,
         unit="mm",
-        judged_by="interval",
+        judged_by="mean",
         n=29,
         design=(
             "one trial of the fuentes-2014 protocol (29–30 per arm; one session; one"
-            f" therapist per arm): the {arm} arm's mean immediate pain reduction"
+            f" therapist per arm): the {arm} arm's mean immediate pain reduction; the"
+            " tolerance is the published mean ± about its confidence interval, so the"
+            " model's expected arm mean is judged"
         ),
         statistic=f"fuentes-mean-{arm}",
     )
@@ -228,9 +230,10 @@ def _fuentes_effect(key: str, what: str, published: str, low: float, high: float
         low=low,
         high=high,
         unit="mm",
-        judged_by="interval",
+        judged_by="mean",
         n=29,
-        design="one trial of the fuentes-2014 protocol: the OLS cell-means contrast",
+        design="one trial of the fuentes-2014 protocol: the OLS cell-means contrast (the"
+        " model's expected contrast is judged: the tolerance carries the study's sampling error)",
         statistic=f"fuentes-{key}",
     )
 
@@ -245,7 +248,7 @@ def _ferreira(outcome: str, label: str, direction: str) -> Pattern:
         source=FERREIRA,
         published=f"{sign}, p < 0.05 (n = 182)",
         provenance=FERREIRA_FOUND,
-        low=0.8,
+        low=0.5,
         high=1.0,
         unit="share of trials",
         judged_by="share",
@@ -384,7 +387,7 @@ PATTERNS: tuple[Pattern, ...] = (
         published="d = 0.55 (11 studies, N = 1,301)",
         provenance="deepdyve.com/lp/doc/vNG0CV8b7a ; scite.ai/reports/dropout-and-therapeutic"
         "-alliance-a-kl9bDw",
-        low=0.3, high=0.8, unit="Cohen's d", judged_by="interval", n=1301,
+        low=0.3, high=0.8, unit="Cohen's d", judged_by="mean", n=1301,
         design=f"1,301 patients of {CLINIC} with a session-2 WAI-SR: (completers − dropouts)"
         " / pooled SD",
         statistic="alliance-dropout-gap",
@@ -615,17 +618,19 @@ PATTERNS: tuple[Pattern, ...] = (
     ),
     Pattern(
         id="load-slows-recovery", role="check", reason=WHY_CHECK,
-        what="High baseline load: more patients without a clinically important gain in"
-        " disability",
+        what="High baseline load: more patients still disabled at the end of the episode",
         source="Picavet HSJ, Vlaeyen JWS, Schouten JSAG (2002). Pain catastrophizing and"
         " kinesiophobia: predictors of chronic low back pain. Am J Epidemiol 156(11):1028–1034;"
         " Wertli MM, et al. (2014). Spine J 14(11):2639–2657",
         published="OR 3.0 (1.7–5.4) for LBP with disability at 6 months",
         provenance="pubmed.ncbi.nlm.nih.gov/12446259 ; integrative-archives.com (Wertli"
-        " abstract); the MIC of 10 points: Ostelo et al. 2008 (metajournal.com/articles/201999)",
-        low=1.7, high=5.4, unit="odds ratio", judged_by="interval", n=1571,
+        " abstract); 'with disability' as more than the ODI's minimal-disability band (0–20%;"
+        " Fairbank & Pynsent 2000, Spine 25(22); read at asir-journal.biomedcentral.com/"
+        "articles/10.1186/1750-1164-7-12/tables/1)",
+        low=1.7, high=5.4, unit="odds ratio", judged_by="mean", n=1571,
         design=f"1,571 patients of {CLINIC}: odds ratio, top third of baseline load vs the"
-        " rest, of a disability improvement < 10 points by the end of the episode",
+        " rest, of disability above 20 (more than minimal) at the end of the episode, as"
+        " Picavet's outcome is a state at follow-up; the model's expected odds ratio is judged",
         statistic="load-slows-recovery",
     ),
     # --- exercise, outcomes and their relations --------------------------------------------------
@@ -635,7 +640,7 @@ PATTERNS: tuple[Pattern, ...] = (
         source=HAYDEN,
         published="15 points better (12–18; 35 studies, 2,746 participants)",
         provenance=HAYDEN_FOUND,
-        low=-20.0, high=-10.0, unit="mm", judged_by="interval", n=1373,
+        low=-20.0, high=-10.0, unit="mm", judged_by="mean", n=1373,
         design="1,373 patients per arm (the pooled participants / 2): the default clinic minus"
         " the same clinic with exercise_effect = 0, mean final pain",
         statistic="exercise-pain",
@@ -646,7 +651,7 @@ PATTERNS: tuple[Pattern, ...] = (
         source=HAYDEN,
         published="7 points better (5–8; 38 studies, 2,942 participants)",
         provenance=HAYDEN_FOUND,
-        low=-10.0, high=-4.0, unit="points of 0–100", judged_by="interval", n=1471,
+        low=-10.0, high=-4.0, unit="points of 0–100", judged_by="mean", n=1471,
         design="1,471 patients per arm: the default clinic minus the same clinic with"
         " exercise_effect = 0, mean final disability",
         statistic="exercise-disability",
@@ -661,7 +666,7 @@ PATTERNS: tuple[Pattern, ...] = (
         provenance="docslib.org/doc/2485492 ; zora.uzh.ch/id/eprint/157613 ;"
         " discovery.researcher.life/article/…/f097f8069ef137b7a3f8bae1945f29e6; study size"
         " 2,000 (the meta-analysis pools far more: a smaller study widens the interval)",
-        low=0.15, high=0.38, unit="Pearson r", judged_by="interval", n=2000,
+        low=0.15, high=0.38, unit="Pearson r", judged_by="mean", n=2000,
         design=f"2,000 patients of {CLINIC} with a session-2 form: r(patient WAI-SR,"
         " disability reduction over the episode)",
         statistic="alliance-outcome",

@@ -108,8 +108,8 @@ PAIN_SESSION = 6
 WAI_ITEMS = 12
 """The model scores the WAI-SR as the mean item score (1–5); 12 × it is the 12–60 total."""
 
-MIC_DISABILITY = 10.0
-"""The minimal important change of the Oswestry index (Ostelo et al. 2008), 0–100."""
+MINIMAL_DISABILITY = 20.0
+"""The top of the Oswestry index's minimal-disability band, 0–100 (Fairbank & Pynsent 2000)."""
 
 CLINICS_AT_ONCE = 50
 """Clinics simulated per call; only the columns the patterns need are kept (bounds the memory)."""
@@ -550,9 +550,9 @@ def _load_disability_over_pain(_: Simulations, p: Pattern, pool: pd.DataFrame) -
 
 def _load_slows_recovery(_: Simulations, p: Pattern, pool: pd.DataFrame) -> np.ndarray:
     load = "psychosocial_load_baseline"
-    s = studies(pool, p.n, [load, "disability_change"])
+    s = studies(pool, p.n, [load, "disability"])
     high = s[load] >= np.quantile(s[load], 2 / 3, axis=1, keepdims=True)
-    poor = s["disability_change"] > -MIC_DISABILITY
+    poor = s["disability"] > MINIMAL_DISABILITY
     cells = np.stack(
         [(high & poor).sum(1), (high & ~poor).sum(1), (~high & poor).sum(1), (~high & ~poor).sum(1)]
     ).astype(float)
