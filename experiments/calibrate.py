@@ -53,7 +53,7 @@ SPACE: dict[str, tuple[float, float]] = {
     "relief_retention": (0.0, 0.4),
     "natural_recovery": (0.0, 0.03),
     "exercise_effect": (0.02, 0.12),
-    "disability_fluctuation_sd": (1.0, 8.0),
+    "disability_fluctuation": (0.02, 0.3),
     # engagement
     "p_attend_typical": (0.75, 0.97),
     "p_dropout_typical": (0.002, 0.05),
@@ -77,8 +77,11 @@ CHECKS = tuple(p.id for p in PATTERNS if p.role != "target")
 
 
 def target_zone(pattern) -> tuple[float, float]:
-    """The zone the calibration aims the pattern's judged interval at: its tolerance,
-    shrunk by a tenth of its width at each end, so that it passes with a margin."""
+    """The zone the calibration aims the pattern's judged interval at.
+
+    The tolerance, shrunk by a tenth of its width at each end, so that it passes with a
+    margin.
+    """
     low, high = pattern.low, pattern.high
     if math.isinf(high):  # one-sided: at least low, aim a little beyond
         margin = {"mm": 2.0}.get(pattern.unit, 0.05)
@@ -99,8 +102,11 @@ def scale(pattern) -> float:
 
 
 def penalty(pattern, interval: tuple[float, float]) -> float:
-    """How far the pattern's judged interval sticks out of its target zone (squared, in
-    units of :func:`scale`): the calibration aims at what the rule judges, not the mean."""
+    """How far the pattern's judged interval sticks out of its target zone.
+
+    Squared, in units of :func:`scale`: the calibration aims at what the rule judges,
+    not at the mean.
+    """
     low, high = target_zone(pattern)
     below, above = interval
     if not (math.isfinite(below) and math.isfinite(above)):
@@ -124,8 +130,7 @@ def evaluate(unit: np.ndarray) -> tuple[float, dict[str, float], dict[str, float
     table = validate(seed=SEED, replicates=REPLICATES, overrides=values, patterns=TARGETS).table
     fit = dict(zip(table["id"], table["simulated"].astype(float), strict=True))
     intervals = {
-        row.id: (float(row.simulated_low), float(row.simulated_high))
-        for row in table.itertuples()
+        row.id: (float(row.simulated_low), float(row.simulated_high)) for row in table.itertuples()
     }
     score = sum(penalty(p, intervals[p.id]) for p in TARGETS)
     return score, fit, values

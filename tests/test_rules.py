@@ -21,17 +21,23 @@ SHARED = 0.85
 unit = st.floats(0.0, 1.0)
 
 
-def bond(**changes: float) -> float:
-    """bond_target for a typical dyad, with some inputs changed."""
+def behaviour(**changes: float) -> float:
+    """relational_behaviour of a typical therapist, with some inputs changed."""
     inputs = {
         "empathy": 0.6,
         "warmth": 0.6,
         "communication": 0.6,
         "patient_as_person": 0.5,
-        "prior_trust": 0.5,
-        "misfit": 0.2,
         "attention": 0.9,
     }
+    inputs.update(changes)
+    return rules.relational_behaviour(**inputs)
+
+
+def bond(**changes: float) -> float:
+    """bond_target for a typical dyad, with some inputs (of the behaviour too) changed."""
+    shown = {k: changes.pop(k) for k in list(changes) if k not in ("prior_trust", "misfit")}
+    inputs = {"behaviour": behaviour(**shown), "prior_trust": 0.5, "misfit": 0.2}
     inputs.update(changes)
     return rules.bond_target(**inputs)
 
@@ -385,12 +391,12 @@ def relief(
     device_active: bool = False,
     alliance: float = 0.5,
     expectation: float = 0.6,
-    session_bond: float | None = None,
+    shown: float | None = None,
 ) -> float:
-    """Relief with the session's relational quality and the bond both at ``alliance``."""
-    session = alliance if session_bond is None else session_bond
+    """Relief with the therapist's relational behaviour and the bond both at ``alliance``."""
+    behaviour_shown = alliance if shown is None else shown
     return rules.immediate_relief(
-        60.0, device_active, session, alliance, expectation, 0.12, 0.35, 0.15, 0.0
+        60.0, device_active, behaviour_shown, alliance, expectation, 0.12, 0.35, 0.15, 0.0
     )
 
 
@@ -404,9 +410,15 @@ def test_immediate_relief_grows_with_the_alliance():
 
 def test_what_the_therapist_does_in_this_session_relieves_pain_at_once():
     # Fuentes et al. 2014: an alliance enhanced within one session relieves more pain
-    enhanced = relief(alliance=0.5, session_bond=0.9)
-    limited = relief(alliance=0.5, session_bond=0.2)
+    enhanced = relief(alliance=0.5, shown=0.9)
+    limited = relief(alliance=0.5, shown=0.1)
     assert enhanced > limited
+
+
+def test_a_therapist_who_limits_the_relationship_gives_almost_no_contextual_relief():
+    # Fuentes et al. 2014: the limited-alliance arms relieved little beyond the device
+    none_shown = relief(alliance=0.8, shown=0.0)
+    assert none_shown == pytest.approx(60.0 * 0.12)
 
 
 def test_an_enhanced_alliance_adds_relief_of_the_size_an_active_device_adds():
@@ -501,7 +513,14 @@ def test_realised_adherence_is_clipped_to_a_share():
 
 
 def impairment_next(adherence: float = 0.5, load: float = 0.4, brake: float = 0.6) -> float:
-    return rules.impairment_update(30.0, adherence, 0.5, load, 0.06, 0.01, brake, 0.0)
+    return rules.impairment_update(30.0, adherence, 0.5, load, 0.06, 0.01, brake, 0.0, 0.0)
+
+
+def test_a_week_of_fluctuation_has_no_drift_on_average():
+    z = np.random.default_rng(1).standard_normal(200_000)
+    moved = rules.impairment_update(np.full(z.size, 30.0), 0.0, 0.5, 0.0, 0.0, 0.0, 0.0, 0.2, z)
+    assert moved.mean() == pytest.approx(30.0, rel=0.005)
+    assert moved.std() > 5.0
 
 
 def test_exercise_adherence_lowers_the_impairment():
@@ -536,7 +555,9 @@ def test_a_patient_with_more_load_recovers_less_and_ends_more_disabled():
         impairment = 20.0
         for _ in range(10):
             load = rules.psychosocial_load_update(load, 0.7, 0.6, 0.8, 0.2)
-            impairment = rules.impairment_update(impairment, 0.6, 0.5, load, 0.06, 0.01, 0.6, 0.0)
+            impairment = rules.impairment_update(
+                impairment, 0.6, 0.5, load, 0.06, 0.01, 0.6, 0.0, 0.0
+            )
         return rules.disability_from(impairment, load, 0.6)
 
     assert episode(0.8) > episode(0.1)
@@ -586,7 +607,7 @@ def test_psychosocial_load_slows_pain_less_than_it_slows_the_impairment():
         )
     )
     impairment = slowing(
-        lambda load: 50.0 - rules.impairment_update(50.0, 0.8, 1.0, load, 0.06, 0.01, 0.6, 0.0)
+        lambda load: 50.0 - rules.impairment_update(50.0, 0.8, 1.0, load, 0.06, 0.01, 0.6, 0.0, 0.0)
     )
     assert impairment < pain < 1.0
 
@@ -660,7 +681,8 @@ def _args(rng: np.random.Generator) -> dict[str, tuple[Callable[..., object], tu
 
     return {
         "initial_bond": (rules.initial_bond, (u(),)),
-        "bond_target": (rules.bond_target, (u(), u(), u(), u(), u(), u(), u())),
+        "relational_behaviour": (rules.relational_behaviour, (u(), u(), u(), u(), u())),
+        "bond_target": (rules.bond_target, (u(), u(), u())),
         "goal_agreement_target": (rules.goal_agreement_target, (u(), u(), u(), u(), u(), u())),
         "explanation": (rules.explanation, (u(), u())),
         "task_agreement_target": (
@@ -704,7 +726,7 @@ def _args(rng: np.random.Generator) -> dict[str, tuple[Callable[..., object], tu
         "psychosocial_load_update": (rules.psychosocial_load_update, (u(), u(), u(), u(), 0.15)),
         "impairment_update": (
             rules.impairment_update,
-            (pain(), u(), u(), u(), 0.06, 0.01, 0.6, z(3.0)),
+            (pain(), u(), u(), u(), 0.06, 0.01, 0.6, 0.15, z()),
         ),
         "disability_from": (rules.disability_from, (pain(), u(), u())),
         "exercise_dose": (rules.exercise_dose, (u(),)),

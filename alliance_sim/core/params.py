@@ -565,16 +565,17 @@ _PARAMETERS: list[Parameter] = [
         reference="Vlaeyen & Linton 2000; Picavet et al. 2002; Wertli et al. 2014",
     ),
     Parameter(
-        "disability_fluctuation_sd",
-        3.0,
+        "disability_fluctuation",
+        0.12,
         "treatment",
         "Week-to-week fluctuation of disability",
-        "Standard deviation of the week's change of the physical part of disability:"
-        " flare-ups and good weeks. Over an episode it gives the wide spread of"
-        " individual change seen in trials (SD of change about 25 of 100).",
+        "Typical relative size of the week's flare-up or good week of the physical part"
+        " of disability (0.12 = about 12% up or down, no drift on average). Over an"
+        " episode it gives the wide spread of individual change seen in trials (SD of"
+        " change about 25 of 100).",
         low=0.0,
-        high=20.0,
-        unit="points of 0–100",
+        high=0.5,
+        unit="share per week",
         reference="Hill et al. 2011",
     ),
     # --- alliance dynamics ------------------------------------------------------

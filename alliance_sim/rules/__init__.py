@@ -29,6 +29,7 @@ from alliance_sim.rules.alliance import (
     initial_bond,
     move_toward,
     overall_alliance,
+    relational_behaviour,
     rupture_probability,
     task_agreement_target,
 )
@@ -85,6 +86,7 @@ __all__ = [
     "progress",
     "psychosocial_load_update",
     "realised_adherence",
+    "relational_behaviour",
     "rupture_probability",
     "task_agreement_target",
     "therapist_goals",

@@ -22,6 +22,7 @@ __all__ = [
     "initial_bond",
     "move_toward",
     "overall_alliance",
+    "relational_behaviour",
     "rupture_probability",
     "task_agreement_target",
 ]
@@ -50,22 +51,44 @@ def initial_bond(prior_trust: Number) -> Number:
     return 0.25 + 0.4 * prior_trust
 
 
-def bond_target(
+def relational_behaviour(
     empathy: Number,
     warmth: Number,
     communication: Number,
     patient_as_person: Number,
+    attention: Number,
+) -> Number:
+    """What the therapist does for the relationship in a session (0–1).
+
+    Empathy weighs most (Rogers; Elliott et al. 2018: empathy–outcome r = .28), then
+    warmth (doctor-as-person) and communication, then attentiveness to the person —
+    all scaled by the attention the caseload leaves:
+    ``attention × (0.45 E + 0.2 W + 0.2 C + 0.15 P)``. This is what Fuentes et al.
+    enhanced or limited within one session (listening, empathy, encouragement,
+    verbal and non-verbal communication).
+
+    References:
+        Rogers, C. R. (1951). Client-centered therapy.
+        Elliott, R., Bohart, A. C., Watson, J. C., & Murphy, D. (2018). Therapist
+        empathy and client outcome: an updated meta-analysis. Psychotherapy 55(4).
+        Mead & Bower 2000 (doctor-as-person; patient-as-person).
+        Fuentes et al. 2014.
+    """
+    return attention * (
+        0.45 * empathy + 0.2 * warmth + 0.2 * communication + 0.15 * patient_as_person
+    )
+
+
+def bond_target(
+    behaviour: Number,
     prior_trust: Number,
     misfit: Number,
-    attention: Number,
 ) -> Number:
     """The bond this therapist's behaviour would build with this patient.
 
-    Empathy weighs most (Rogers; Elliott et al. 2018: empathy–outcome r = .28), then the
-    therapist's warmth (doctor-as-person) and communication, then attentiveness to the
-    person — all scaled by the attention the caseload leaves; trust brought from
-    earlier care adds (or takes away); a misfit of style takes away:
-    ``0.55 + 0.7 × attention × (0.45 E + 0.2 W + 0.2 C + 0.15 P) + 0.4 (trust − ½) − 0.25 misfit``.
+    The therapist's relational behaviour (:func:`relational_behaviour`) builds it;
+    trust brought from earlier care adds (or takes away); a misfit of style takes
+    away: ``0.55 + 0.7 × behaviour + 0.4 (trust − ½) − 0.25 misfit``.
 
     A typical dyad reaches about 0.8 (the bond is the subscale patients and
     clinicians rate highest: Lambers & Bolton 2016; Paap et al. 2020); a therapist
@@ -85,8 +108,7 @@ def bond_target(
         therapeutic alliance in chiropractic care in The Netherlands. Chiropr Man
         Therap 24:18.
     """
-    relational = 0.45 * empathy + 0.2 * warmth + 0.2 * communication + 0.15 * patient_as_person
-    return clip01(0.55 + 0.7 * attention * relational + 0.4 * (prior_trust - 0.5) - 0.25 * misfit)
+    return clip01(0.55 + 0.7 * behaviour + 0.4 * (prior_trust - 0.5) - 0.25 * misfit)
 
 
 def goal_agreement_target(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from alliance_sim.rules._math import clip, clip01, rint
+from alliance_sim.rules._math import clip, clip01, exp, rint
 from alliance_sim.rules.alliance import TYPICAL_ALLIANCE
 from alliance_sim.rules.types import Number
 
@@ -133,7 +133,8 @@ def impairment_update(
     exercise_effect: Number,
     natural_recovery: Number,
     load_brake: Number,
-    noise: Number,
+    fluctuation: Number,
+    z: Number,
 ) -> Number:
     """The physical part of disability at the next session (0–100).
 
@@ -144,8 +145,11 @@ def impairment_update(
     Picavet et al. 2002: odds ratio 3.0 for disabling back pain with high
     catastrophising):
     ``impairment × (1 − (natural + effect × dose × (½ + ½ structural)) ×
-    (1 − brake × load)) + noise`` (``noise``: the week's flare-up or good week,
-    ``disability_fluctuation_sd`` × z).
+    (1 − brake × load)) × exp(f z − f²/2)``, where ``f z`` (``f``:
+    ``disability_fluctuation``, z a standard normal) is the week's flare-up or good
+    week, in proportion to the impairment and without drift on average. Accumulated
+    over an episode it gives the wide spread of individual change seen in trials (SD
+    of change about 25 of 100; Hill et al. 2011).
 
     References:
         Hayden et al. 2021 (exercise).
@@ -158,7 +162,7 @@ def impairment_update(
         natural_recovery
         + exercise_effect * exercise_dose(adherence) * (0.5 + 0.5 * structural_share)
     ) * (1.0 - load_brake * psychosocial_load)
-    return clip(impairment * (1.0 - rate) + noise, 0.0, 100.0)
+    return clip(impairment * (1.0 - rate) * exp(fluctuation * z - 0.5 * fluctuation**2), 0.0, 100.0)
 
 
 def disability_from(impairment: Number, psychosocial_load: Number, self_efficacy: Number) -> Number:

@@ -35,6 +35,7 @@ from alliance_sim.rules.alliance import (
     initial_bond,
     move_toward,
     overall_alliance,
+    relational_behaviour,
     rupture_probability,
     task_agreement_target,
 )
@@ -230,6 +231,8 @@ def attendance(
 class SessionTargets(NamedTuple):
     """What this therapist's behaviour would build with this patient, and the rupture risk."""
 
+    behaviour: Number
+    """What the therapist does for the relationship in this session (0–1)."""
     bond: Number
     goal_agreement: Number
     task_agreement: Number
@@ -256,16 +259,16 @@ def session_targets(
     :func:`~alliance_sim.rules.alliance.task_agreement_target` and
     :func:`~alliance_sim.rules.alliance.rupture_probability`.
     """
+    behaviour = relational_behaviour(
+        skills.empathy,
+        warmth,
+        skills.communication,
+        skills.patient_as_person,
+        attention(caseload),
+    )
     return SessionTargets(
-        bond=bond_target(
-            skills.empathy,
-            warmth,
-            skills.communication,
-            skills.patient_as_person,
-            prior_trust,
-            fit.misfit,
-            attention(caseload),
-        ),
+        behaviour=behaviour,
+        bond=bond_target(behaviour, prior_trust, fit.misfit),
         goal_agreement=goal_agreement_target(
             fit.goal_fit,
             fit.misfit,
@@ -364,14 +367,14 @@ def treatment(
 ) -> Relief:
     """Phase 3: immediate relief for attending patients.
 
-    The contextual part answers to this session's relational quality (the bond
-    target of the therapist's behaviour) and the bond felt after the interaction;
-    see :func:`~alliance_sim.rules.treatment.immediate_relief`.
+    The contextual part answers to what the therapist does for the relationship in
+    this session (``targets.behaviour``), let through by the bond felt after the
+    interaction; see :func:`~alliance_sim.rules.treatment.immediate_relief`.
     """
     relief = immediate_relief(
         pain_mm,
         device_active,
-        targets.bond,
+        targets.behaviour,
         bond,
         expectation,
         ritual_relief,
@@ -482,7 +485,7 @@ def outcomes(
     exercise_effect: Number,
     natural_recovery: Number,
     load_brake: Number,
-    disability_fluctuation_sd: Number,
+    disability_fluctuation: Number,
     z_pain: Number,
     z_disability: Number,
     z_gpe: Number,
@@ -520,7 +523,8 @@ def outcomes(
         exercise_effect,
         natural_recovery,
         load_brake,
-        disability_fluctuation_sd * z_disability,
+        disability_fluctuation,
+        z_disability,
     )
     disability_next = disability_from(impairment_next, load, self_efficacy)
     function_next = function_update(

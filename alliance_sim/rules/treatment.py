@@ -16,7 +16,7 @@ RELIEF_NOISE_MM = 6.0
 def immediate_relief(
     pain_before_mm: Number,
     device_active: Bool,
-    session_bond: Number,
+    behaviour: Number,
     bond: Number,
     expectation: Number,
     ritual_relief: Number,
@@ -28,11 +28,11 @@ def immediate_relief(
 
     Three parts, each a share of the current pain: the session itself
     (``ritual_relief``), a contextual effect of the relationship
-    (``contextual_relief × relationship × (½ + ½ expectation)``), and the specific
-    effect of an active device (``device_relief``). The relationship is the mean of
-    what the therapist does in this session (``session_bond``: the bond their
-    behaviour builds, :func:`~alliance_sim.rules.alliance.bond_target`) and the
-    bond the patient feels after it.
+    (``contextual_relief × behaviour × (½ + ½ bond) × (½ + ½ expectation)``), and the
+    specific effect of an active device (``device_relief``). ``behaviour`` is what the
+    therapist does for the relationship in this session
+    (:func:`~alliance_sim.rules.alliance.relational_behaviour`); the bond the patient
+    feels after the session lets more or less of it through.
 
     Fuentes et al. found that an enhanced alliance added about as much immediate
     relief as the active device did (alliance main effect ≈ 12.5 mm, device ≈ 8.6 mm,
@@ -51,10 +51,9 @@ def immediate_relief(
         contextual factors affect physiotherapy outcomes. Man Ther 24.
         Hougaard 1994 (personal vs collaborative area of the alliance).
     """
-    relationship = 0.5 * (session_bond + bond)
     share = (
         ritual_relief
-        + contextual_relief * relationship * (0.5 + 0.5 * expectation)
+        + contextual_relief * behaviour * (0.5 + 0.5 * bond) * (0.5 + 0.5 * expectation)
         + device_relief * cast(Number, device_active)  # True counts 1, False 0
     )
     relief = pain_before_mm * clip01(share) + noise_mm

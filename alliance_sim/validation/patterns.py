@@ -399,7 +399,8 @@ PATTERNS: tuple[Pattern, ...] = (
         source=LAMBERS, published="49.14 of 60 (item mean 4.10; n = 183)",
         provenance=LAMBERS_FOUND,
         low=46.5, high=51.5, unit="points of 12–60", judged_by="interval", n=183,
-        design=f"183 patients of {CLINIC} who attended session 3: mean of 12 × the WAI-SR"
+        design=f"183 patients of {CLINIC} who attended session 3, one from each of 183"
+        " clinics (as the survey took one dyad per chiropractor): mean of 12 × the WAI-SR"
         " item mean",
         statistic="wai-patient-level",
     ),
@@ -418,8 +419,8 @@ PATTERNS: tuple[Pattern, ...] = (
         source=LAMBERS, published="50.48 of 60 (n = 202)",
         provenance=LAMBERS_FOUND,
         low=47.5, high=53.5, unit="points of 12–60", judged_by="interval", n=202,
-        design=f"202 patients of {CLINIC} who attended session 3: mean of the therapists'"
-        " 12–60 totals",
+        design=f"202 patients of {CLINIC} who attended session 3, one from each of 202"
+        " clinics (one dyad per clinician): mean of the therapists' 12–60 totals",
         statistic="wai-therapist-level",
     ),
     Pattern(
@@ -437,17 +438,22 @@ PATTERNS: tuple[Pattern, ...] = (
         source=LAMBERS, published="ICC = 0.13 (n = 183)",
         provenance=LAMBERS_FOUND,
         low=0.0, high=0.30, unit="ICC", judged_by="interval", n=183,
-        design=f"183 dyads of {CLINIC} at session 3: ICC(A,1), two-way, absolute agreement,"
-        " of the patient's and the therapist's totals",
+        design=f"183 dyads of {CLINIC} at session 3, one from each of 183 clinics: ICC(A,1),"
+        " two-way, absolute agreement, of the patient's and the therapist's totals",
         statistic="wai-agreement",
     ),
     Pattern(
         id="wai-ceiling", role="target", reason=WHY_MEASUREMENT_TARGET,
         what="Patient-rated WAI-SR at the maximum score (a ceiling effect)",
-        source=ARAUJO + "; criterion > 15%: Terwee et al. 2007",
-        published="> 15% of patients at the maximum (n = 100)",
-        provenance=ARAUJO_FOUND + " (the exact share is not in the abstract)",
-        low=0.15, high=0.35, unit="share of patients", judged_by="interval", n=100,
+        source=ARAUJO + "; criterion > 15%: Terwee et al. 2007; Paap D, Schrier E, Dijkstra PU"
+        " (2020). Reducing ceiling effects in the Working Alliance Inventory-Rehabilitation"
+        " Dutch Version. Disabil Rehabil 42(20):2944–2950",
+        published="> 15% of patients at the maximum (Araujo, n = 100); no ceiling (< 15%) on the"
+        " total but 18–30% per domain (Paap, n = 152)",
+        provenance=ARAUJO_FOUND + " (the exact share is not in the abstract);"
+        " informahealthcare.com/doi/abs/10.1080/09638288.2018.1563833 (Paap); the two studies"
+        " bracket the share, so the tolerance spans both",
+        low=0.10, high=0.35, unit="share of patients", judged_by="interval", n=100,
         design=f"100 patients of {CLINIC} with a session-2 WAI-SR: share at 60 of 60",
         statistic="wai-ceiling",
     ),

@@ -312,13 +312,23 @@ def _per_patient(patients: pd.DataFrame, sessions: pd.DataFrame, n_sessions: int
 
 # --- studies: a pool of patients cut into simulated studies of n ------------------------------
 def studies(
-    frame: pd.DataFrame, n: int, columns: Sequence[str], where: np.ndarray | None = None
+    frame: pd.DataFrame,
+    n: int,
+    columns: Sequence[str],
+    where: np.ndarray | None = None,
+    one_per_clinic: bool = False,
 ) -> dict[str, np.ndarray]:
     """The pool cut into consecutive studies of ``n`` patients: each column as (studies, n).
 
     Only patients with a value in every column (and ``where``, if given) are kept,
-    as a study could only include those it measured; the remainder is dropped.
+    as a study could only include those it measured; the remainder is dropped. With
+    ``one_per_clinic`` the patients are taken one from each clinic in turn (patient 0
+    of every clinic, then patient 1, …), so that a study's dyads come from different
+    clinicians, as in a survey of one dyad per clinician (Lambers & Bolton 2016).
     """
+    if one_per_clinic:
+        frame = frame.iloc[np.argsort(frame["patient_id"].to_numpy(), kind="stable")]
+        where = None if where is None else np.asarray(where)[frame.index.to_numpy()]
     keep = np.ones(len(frame), dtype=bool) if where is None else np.asarray(where, dtype=bool)
     for column in columns:
         values = frame[column].to_numpy(dtype=float)
@@ -490,7 +500,7 @@ def _wai_total(rater: str, what: str) -> Statistic:
     column = scored(f"wai_{rater}_total", "3")
 
     def fn(_: Simulations, p: Pattern, pool: pd.DataFrame) -> np.ndarray:
-        x = WAI_ITEMS * studies(pool, p.n, [column])[column]
+        x = WAI_ITEMS * studies(pool, p.n, [column], one_per_clinic=True)[column]
         return _mean(x) if what == "mean" else _sd(x)
 
     return _clinic(fn)
@@ -498,7 +508,7 @@ def _wai_total(rater: str, what: str) -> Statistic:
 
 def _wai_agreement(_: Simulations, p: Pattern, pool: pd.DataFrame) -> np.ndarray:
     a, b = scored("wai_patient_total", "3"), scored("wai_therapist_total", "3")
-    s = studies(pool, p.n, [a, b])
+    s = studies(pool, p.n, [a, b], one_per_clinic=True)
     return icc_agreement(WAI_ITEMS * np.stack([s[a], s[b]], axis=-1))
 
 

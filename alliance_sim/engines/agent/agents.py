@@ -341,7 +341,7 @@ class Patient(Agent):
             params.exercise_effect,
             params.natural_recovery,
             params.load_brake,
-            params.disability_fluctuation_sd,
+            params.disability_fluctuation,
             z[Z_PAIN],
             z[Z_DISABILITY],
             z[Z_GPE],
