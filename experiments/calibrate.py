@@ -46,23 +46,23 @@ REPLICATES = 60
 
 SPACE: dict[str, tuple[float, float]] = {
     # the immediate effects of a session (Fuentes 2014 arms)
-    "contextual_relief": (0.2, 1.0),
-    "ritual_relief": (0.0, 0.15),
-    "device_relief": (0.05, 0.3),
-    # the pace of recovery over an episode (pain and disability change, its spread)
-    "relief_retention": (0.0, 0.4),
-    "natural_recovery": (0.0, 0.03),
+    "contextual_relief": (0.3, 0.9),
+    "ritual_relief": (0.05, 0.2),
+    "device_relief": (0.1, 0.3),
+    # the pace of recovery over an episode (exercise vs none; disability change, its spread)
+    "relief_retention": (0.0, 0.3),
+    "natural_recovery": (0.0, 0.02),
     "exercise_effect": (0.02, 0.12),
-    "disability_fluctuation": (0.02, 0.3),
+    "disability_fluctuation": (0.05, 0.3),
     # engagement
-    "p_attend_typical": (0.75, 0.97),
-    "p_dropout_typical": (0.002, 0.05),
-    "adherence_typical": (0.5, 0.9),
+    "p_attend_typical": (0.7, 0.95),
+    "p_dropout_typical": (0.005, 0.04),
+    "adherence_typical": (0.6, 0.9),
     # the questionnaires: level, spread, ceiling, clinician level, agreement
-    "patient_rating_bias": (-0.1, 0.2),
-    "patient_leniency_sd": (0.0, 0.25),
-    "therapist_rating_bias": (-0.1, 0.2),
-    "therapist_insight": (0.0, 0.8),
+    "patient_rating_bias": (-0.05, 0.15),
+    "patient_leniency_sd": (0.05, 0.2),
+    "therapist_rating_bias": (-0.1, 0.1),
+    "therapist_insight": (0.05, 0.5),
 }
 """The calibrated parameters and the range searched for each."""
 
