@@ -207,12 +207,11 @@ _PARAMETERS: list[Parameter] = [
         "empathy",
         "Therapist empathy",
         0.7,
-        0.1439,
+        0.14,
         "therapist",
         "How well the therapist understands and conveys understanding of the patient's"
         " experience; the main driver of the bond.",
         "Rogers 1951; Anderson & Anderson 1962",
-        sd_calibrated="the validation patterns, chiefly Ferreira et al. 2013 (enough spread in the alliance for it to predict outcome) (experiments/calibration.md)",
     ),
     *_trait(
         "communication",
@@ -227,13 +226,12 @@ _PARAMETERS: list[Parameter] = [
         "power_sharing",
         "Power-sharing style",
         0.5,
-        0.2764,
+        0.28,
         "therapist",
         "0 = paternalistic (the therapist sets goals and chooses tasks; the patient is a"
         " consumer); 1 = shared power (goals and tasks are negotiated; the patient is a"
         " participant).",
         MEAD_BOWER,
-        sd_calibrated="the validation patterns, chiefly Ferreira et al. 2013 (enough spread in the alliance for it to predict outcome) (experiments/calibration.md)",
     ),
     *_trait(
         "biopsychosocial",
@@ -384,12 +382,11 @@ _PARAMETERS: list[Parameter] = [
         "expectation",
         "Treatment expectations",
         0.6,
-        0.1477,
+        0.15,
         "patients",
         "How much the patient expects this treatment to help; raises task agreement and"
         " the contextual part of pain relief.",
         "Bialosky et al. 2008",
-        sd_calibrated="the validation patterns, chiefly Ferreira et al. 2013 (enough spread in the alliance for it to predict outcome) (experiments/calibration.md)",
     ),
     *_trait(
         "psychosocial_load",
@@ -406,11 +403,10 @@ _PARAMETERS: list[Parameter] = [
         "prior_trust",
         "Trust from prior care",
         0.5,
-        0.3876,
+        0.39,
         "patients",
         "Trust the patient brings from earlier care (transference); sets the starting bond.",
         "Freud 1912",
-        sd_calibrated="the validation patterns, chiefly Ferreira et al. 2013 (enough spread in the alliance for it to predict outcome) (experiments/calibration.md)",
     ),
     *_trait(
         "structural_share",
@@ -426,7 +422,7 @@ _PARAMETERS: list[Parameter] = [
         "pain",
         "Baseline pain",
         55.0,
-        20.8715,
+        21.0,
         "patients",
         "Pain intensity at the start of the episode on a 0–100 mm visual analogue scale,"
         " of a patient with typical psychosocial load (0.4); more load adds a little.",
@@ -434,7 +430,6 @@ _PARAMETERS: list[Parameter] = [
         unit="mm",
         high=100.0,
         sd_high=50.0,
-        sd_calibrated="the validation patterns, chiefly Fuentes et al. 2014 (sham + enhanced vs active + limited not significantly different at n ≈ 30) (experiments/calibration.md)",
     ),
     *_trait(
         "disability",
@@ -466,7 +461,7 @@ _PARAMETERS: list[Parameter] = [
     ),
     Parameter(
         "device_relief",
-        0.1955,
+        0.1313,
         "treatment",
         "Specific relief of an active device",
         "Share of the current pain an active device relieves immediately.",
@@ -474,11 +469,11 @@ _PARAMETERS: list[Parameter] = [
         high=1.0,
         unit="share of pain",
         reference="Fuentes et al. 2014",
-        calibrated="the validation patterns, chiefly Fuentes et al. 2014 (device main effect) (experiments/calibration.md)",
+        calibrated="the Fuentes et al. 2014 arm means (experiments/calibration.md)",
     ),
     Parameter(
         "ritual_relief",
-        0.0391,
+        0.1944,
         "treatment",
         "Relief from the session itself",
         "Share of the current pain relieved immediately by any session (attention,"
@@ -487,11 +482,11 @@ _PARAMETERS: list[Parameter] = [
         high=1.0,
         unit="share of pain",
         reference="Fuentes et al. 2014",
-        calibrated="the validation patterns, chiefly Fuentes et al. 2014 (the sham + limited-alliance arm) (experiments/calibration.md)",
+        calibrated="the Fuentes et al. 2014 arm means (experiments/calibration.md)",
     ),
     Parameter(
         "contextual_relief",
-        0.6289,
+        0.4246,
         "treatment",
         "Contextual relief at full bond",
         "Extra share of the current pain relieved immediately when the bond is"
@@ -500,11 +495,11 @@ _PARAMETERS: list[Parameter] = [
         high=1.0,
         unit="share of pain",
         reference="Fuentes et al. 2014; Testa & Rossettini 2016",
-        calibrated="the validation patterns, chiefly Fuentes et al. 2014 (alliance main effect) (experiments/calibration.md)",
+        calibrated="the Fuentes et al. 2014 arm means (experiments/calibration.md)",
     ),
     Parameter(
         "relief_retention",
-        0.1,
+        0.1128,
         "treatment",
         "Retained share of immediate relief",
         "Share of a session's immediate pain relief that is still there at the next"
@@ -512,11 +507,11 @@ _PARAMETERS: list[Parameter] = [
         low=0.0,
         high=1.0,
         unit="share",
-        calibrated="the validation patterns, chiefly Ferreira et al. 2013 (the alliance predicts pain at 8 weeks) (experiments/calibration.md)",
+        calibrated="the disability change over an episode and its spread (Vibe Fersum et al. 2013; Hill et al. 2011) with the exercise effect (Hayden et al. 2021) (experiments/calibration.md)",
     ),
     Parameter(
         "exercise_effect",
-        0.0507,
+        0.0729,
         "treatment",
         "Effect of home exercise",
         "Share of disability removed per week of full home-exercise adherence for a fully"
@@ -526,7 +521,7 @@ _PARAMETERS: list[Parameter] = [
         high=0.5,
         unit="per week",
         reference="Hayden et al. 2005",
-        calibrated="the validation patterns, chiefly Ferreira et al. 2013 (function and disability) (experiments/calibration.md)",
+        calibrated="exercise vs no exercise, pain 15 points better (Hayden et al. 2021) (experiments/calibration.md)",
     ),
     Parameter(
         "bps_effect",
@@ -539,17 +534,17 @@ _PARAMETERS: list[Parameter] = [
         high=1.0,
         unit="per session",
         reference="Mead & Bower 2000; Vlaeyen & Linton 2000",
-        calibrated="the validation patterns, chiefly Ferreira et al. 2013 (function and disability) (experiments/calibration.md)",
     ),
     Parameter(
         "natural_recovery",
-        0.01,
+        0.0023,
         "treatment",
         "Natural recovery",
         "Share of pain and disability that resolves each week without treatment.",
         low=0.0,
         high=0.2,
         unit="per week",
+        calibrated="the disability change over an episode and its spread (Vibe Fersum et al. 2013; Hill et al. 2011) with the exercise effect (Hayden et al. 2021) (experiments/calibration.md)",
     ),
     Parameter(
         "load_brake",
@@ -566,7 +561,7 @@ _PARAMETERS: list[Parameter] = [
     ),
     Parameter(
         "disability_fluctuation",
-        0.12,
+        0.2304,
         "treatment",
         "Week-to-week fluctuation of disability",
         "Typical relative size of the week's flare-up or good week of the physical part"
@@ -577,6 +572,7 @@ _PARAMETERS: list[Parameter] = [
         high=0.5,
         unit="share per week",
         reference="Hill et al. 2011",
+        calibrated="the spread of disability change between patients (Hill et al. 2011) (experiments/calibration.md)",
     ),
     # --- alliance dynamics ------------------------------------------------------
     Parameter(
@@ -642,7 +638,7 @@ _PARAMETERS: list[Parameter] = [
     ),
     Parameter(
         "p_attend_typical",
-        0.87,
+        0.7016,
         "alliance",
         "Typical attendance probability",
         "Probability that a patient with average alliance and self-efficacy and no"
@@ -650,11 +646,11 @@ _PARAMETERS: list[Parameter] = [
         low=0.01,
         high=0.999,
         unit="probability",
-        calibrated="the validation patterns, chiefly DESIGN §4 (most patients miss at least one visit) (experiments/calibration.md)",
+        calibrated="most patients miss at least one visit (Bhavsar et al. 2021) (experiments/calibration.md)",
     ),
     Parameter(
         "p_dropout_typical",
-        0.015,
+        0.0168,
         "alliance",
         "Typical dropout hazard",
         "Probability per session that a patient with average alliance and self-efficacy"
@@ -662,11 +658,11 @@ _PARAMETERS: list[Parameter] = [
         low=0.0,
         high=0.5,
         unit="probability",
-        calibrated="the validation patterns, chiefly DESIGN §4 (7–25% drop out) (experiments/calibration.md)",
+        calibrated="7–25% drop out (DESIGN §4; Swift & Greenberg 2012) (experiments/calibration.md)",
     ),
     Parameter(
         "adherence_typical",
-        0.74,
+        0.7923,
         "alliance",
         "Typical home-exercise adherence",
         "Expected share of the home programme done by a patient with average"
@@ -675,7 +671,7 @@ _PARAMETERS: list[Parameter] = [
         high=0.99,
         unit="share",
         reference="Burns & Evon 2007",
-        calibrated="the validation patterns, chiefly DESIGN §4 (40–75% not fully adherent) (experiments/calibration.md)",
+        calibrated="40–75% not fully adherent (Okezue et al. 2019; Essery et al. 2017) (experiments/calibration.md)",
     ),
     Parameter(
         "adherence_decline",
@@ -702,7 +698,7 @@ _PARAMETERS: list[Parameter] = [
     ),
     Parameter(
         "patient_rating_bias",
-        0.04,
+        0.012,
         "measurement",
         "Patient rating bias",
         "How much more favourably patients rate the alliance than it is (positive bias"
@@ -711,11 +707,11 @@ _PARAMETERS: list[Parameter] = [
         high=0.5,
         unit="0–1",
         reference="Hall et al. 2012; Hatcher & Gillaspy 2006",
-        calibrated="the validation patterns, chiefly the ceiling effect of patient ratings (Hall et al. 2012) with Ferreira et al. 2013 (experiments/calibration.md)",
+        calibrated="the patient-rated WAI-SR level, spread and ceiling (Lambers & Bolton 2016; Araujo et al. 2017; Paap et al. 2020) (experiments/calibration.md)",
     ),
     Parameter(
         "therapist_rating_bias",
-        0.03,
+        0.0486,
         "measurement",
         "Therapist rating bias",
         "How much more favourably therapists rate the alliance than it is.",
@@ -723,10 +719,11 @@ _PARAMETERS: list[Parameter] = [
         high=0.5,
         unit="0–1",
         reference="Bachelor 2013",
+        calibrated="the clinician-rated WAI-SR level (Lambers & Bolton 2016) (experiments/calibration.md)",
     ),
     Parameter(
         "therapist_insight",
-        0.2,
+        0.2168,
         "measurement",
         "Therapist insight into the alliance",
         "How much of this patient's alliance the therapist perceives when rating it; the"
@@ -736,10 +733,11 @@ _PARAMETERS: list[Parameter] = [
         high=1.0,
         unit="share",
         reference="Lambers & Bolton 2016; Tryon et al. 2007",
+        calibrated="patient–clinician agreement, ICC 0.13 (Lambers & Bolton 2016) (experiments/calibration.md)",
     ),
     Parameter(
         "patient_leniency_sd",
-        0.15,
+        0.09,
         "measurement",
         "Patient leniency spread",
         "Spread of each patient's personal leniency as a rater (some patients tick"
@@ -749,6 +747,7 @@ _PARAMETERS: list[Parameter] = [
         high=0.5,
         unit="0–1",
         reference="Araujo et al. 2017; Paap et al. 2020",
+        calibrated="the patient-rated WAI-SR level, spread and ceiling (Lambers & Bolton 2016; Araujo et al. 2017; Paap et al. 2020) (experiments/calibration.md)",
     ),
     Parameter(
         "therapist_leniency_sd",
@@ -763,14 +762,14 @@ _PARAMETERS: list[Parameter] = [
     ),
     Parameter(
         "item_noise_sd",
-        0.03,
+        0.01,
         "measurement",
         "Item noise",
         "Random error of each questionnaire item response.",
         low=0.0,
         high=0.5,
         unit="0–1",
-        calibrated="the validation patterns, chiefly the ceiling effect of patient ratings with Ferreira et al. 2013 (experiments/calibration.md)",
+        calibrated="the patient-rated WAI-SR spread and ceiling (Lambers & Bolton 2016; Araujo et al. 2017), set by hand after the search (experiments/calibration.md)",
     ),
     # --- clinic and protocol ----------------------------------------------------------
     Parameter(
