@@ -31,6 +31,7 @@ from alliance_sim.core.errors import AllianceSimError, ParameterError, ScenarioE
 if TYPE_CHECKING:  # type checkers see the names; at run time __getattr__ imports them
     from alliance_sim.comparison import Comparison, compare
     from alliance_sim.core.params import SCHEMA, Params
+    from alliance_sim.core.reference import parameter_frame
     from alliance_sim.engines.agent.model import ClinicModel
     from alliance_sim.records.metrics import METRICS
     from alliance_sim.rules.phases import PHASES
@@ -57,6 +58,7 @@ _LAZY: dict[str, str] = {
     "ClinicModel": "alliance_sim.engines.agent.model",
     "SCHEMA": "alliance_sim.core.params",
     "Params": "alliance_sim.core.params",
+    "parameter_frame": "alliance_sim.core.reference",
     "Scenario": "alliance_sim.scenarios",
     "builtin_scenarios": "alliance_sim.scenarios",
     "load_scenario": "alliance_sim.scenarios",
@@ -109,6 +111,7 @@ __all__ = [
     "builtin_scenarios",
     "compare",
     "load_scenario",
+    "parameter_frame",
     "replicate_seeds",
     "run_clinic",
     "run_replicates",

@@ -15,12 +15,15 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from alliance_sim.core.errors import ParameterError
-from alliance_sim.core.params import Params
-from alliance_sim.records.metrics import COMPARE_METRICS, METRICS
+from alliance_sim.core.errors import ParameterError, shown
+from alliance_sim.core.params import Params, check_seed
+from alliance_sim.records.metrics import COMPARE_METRICS, METRICS, check_metrics
 from alliance_sim.simulation import Replicates, replicate_seeds, run_replicates
 
-__all__ = ["Comparison", "compare", "difference_table"]
+__all__ = ["MAX_REPLICATES", "Comparison", "compare", "difference_table"]
+
+MAX_REPLICATES = 10_000
+"""The most replicates per clinic :func:`compare` runs (as ``alliance-sim compare``)."""
 
 
 @dataclass
@@ -87,12 +90,29 @@ def compare(
     """Run both clinics over ``replicates`` paired seeds derived from ``seed`` and compare them.
 
     ``engine``: ``"cohort"`` (default) or ``"agent"``; both give the same numbers.
+
+    Raises:
+        ParameterError: for parameters that are not ``Params``, replicates that are
+            not a whole number from 2 to :data:`MAX_REPLICATES`, a bad seed, labels that
+            are not texts, or an unknown metric.
     """
-    if isinstance(replicates, bool) or not isinstance(replicates, int) or replicates < 2:
-        raise ParameterError(f"replicates = {replicates!r} is not allowed: a whole number ≥ 2")
-    for metric in metrics:
-        if metric not in METRICS:
-            raise ParameterError(f"metric {metric!r} is unknown: allowed are {', '.join(METRICS)}")
+    for name, params in (("params_a", params_a), ("params_b", params_b)):
+        if not isinstance(params, Params):
+            raise ParameterError(f"{name} = {shown(params)} is not allowed: a Params")
+    if (
+        isinstance(replicates, bool)
+        or not isinstance(replicates, int)
+        or not 2 <= replicates <= MAX_REPLICATES
+    ):
+        raise ParameterError(
+            f"replicates = {shown(replicates)} is not allowed: a whole number from 2 to"
+            f" {MAX_REPLICATES:,}"
+        )
+    check_seed(seed)
+    for name, label in (("label_a", label_a), ("label_b", label_b)):
+        if not isinstance(label, str):
+            raise ParameterError(f"{name} = {shown(label)} is not allowed: a text")
+    metrics = check_metrics(metrics)
     seeds = replicate_seeds(seed, replicates)
     a = run_replicates(params_a, seeds, progress, engine)
     b = run_replicates(params_b, seeds, progress, engine)

@@ -16,13 +16,13 @@ trials use:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from alliance_sim.core.errors import ParameterError
+from alliance_sim.core.errors import ParameterError, shown
 from alliance_sim.core.params import Params, check_seed
 from alliance_sim.engines.agent.agents import Patient
 from alliance_sim.engines.agent.model import ClinicModel
@@ -33,6 +33,7 @@ from alliance_sim.records.tables import patients_table, questionnaire_table
 
 __all__ = [
     "ENGINES",
+    "MAX_SEEDS",
     "TABLES",
     "ClinicRun",
     "Replicates",
@@ -45,6 +46,45 @@ __all__ = [
 
 ENGINES: tuple[str, ...] = ("cohort", "agent")
 """The engines: ``cohort`` (arrays of replicates × patients) and ``agent`` (the Mesa model)."""
+
+MAX_SEEDS = 10_000_000
+"""The most replicate seeds :func:`replicate_seeds` derives at once (a sweep's largest size)."""
+
+
+def _check_params(params: object) -> Params:
+    """``params`` as a validated :class:`Params` (``None`` for the defaults)."""
+    if params is None:
+        return Params()
+    if isinstance(params, Params):
+        return params
+    if isinstance(params, Mapping):
+        return Params(params)  # validates every name and value
+    raise ParameterError(
+        f"params = {shown(params)} is not allowed: a Params, a mapping of parameter names to"
+        " values, or None for the defaults"
+    )
+
+
+def _check_progress(progress: object) -> Callable[[int], None] | None:
+    if progress is not None and not callable(progress):
+        raise ParameterError(
+            f"progress = {shown(progress)} is not allowed: a function called with the number"
+            " of runs finished, or None"
+        )
+    return progress  # type: ignore[return-value]
+
+
+def _check_seeds(seeds: object) -> list[int]:
+    """``seeds`` as a list of valid seeds: a list (or other sequence) of whole numbers."""
+    if isinstance(seeds, str | bytes | Mapping) or not isinstance(seeds, Iterable):
+        raise ParameterError(
+            f"seeds = {shown(seeds)} is not allowed: a list of seeds (whole numbers from 0 to"
+            f" 2**63 - 1), such as [0, 1, 2]"
+        )
+    checked = [check_seed(seed) for seed in seeds]
+    if not checked:
+        raise ParameterError("seeds = [] is not allowed: give at least one seed")
+    return checked
 
 
 @dataclass
@@ -90,7 +130,8 @@ def run_clinic(
 
     ``progress(1)`` is called after each session, if given.
     """
-    params = params if params is not None else Params()
+    params = _check_params(params)
+    progress = _check_progress(progress)
     model = ClinicModel(params, check_seed(seed))
     try:
         model.run(progress)
@@ -112,7 +153,16 @@ def run_clinic(
 
 
 def replicate_seeds(seed: int, n: int) -> list[int]:
-    """``n`` independent run seeds derived from ``seed`` with ``numpy.random.SeedSequence``."""
+    """``n`` independent run seeds derived from ``seed`` with ``numpy.random.SeedSequence``.
+
+    Raises:
+        ParameterError: for a bad seed, or ``n`` that is not a whole number from 0 to
+            :data:`MAX_SEEDS`.
+    """
+    if isinstance(n, bool) or not isinstance(n, int | np.integer) or not 0 <= n <= MAX_SEEDS:
+        raise ParameterError(
+            f"n = {shown(n)} replicate seeds is not allowed: a whole number from 0 to {MAX_SEEDS:,}"
+        )
     children = np.random.SeedSequence(check_seed(seed)).spawn(n)
     return [int(child.generate_state(1, dtype=np.uint64)[0] >> np.uint64(1)) for child in children]
 
@@ -133,11 +183,11 @@ class Simulation:
 
     def table(self, name: str) -> pd.DataFrame:
         """The table ``name``; an error names the tables that were recorded."""
-        if name not in self.tables:
+        if not isinstance(name, str) or name not in self.tables:
             recorded = ", ".join(self.tables)
             raise ParameterError(
-                f"the {name!r} table was not recorded (recorded: {recorded});"
-                f" pass tables=[..., {name!r}] to simulate()"
+                f"the {shown(name)} table was not recorded (recorded: {recorded});"
+                f" pass tables=[..., {shown(name)}] to simulate()"
             )
         return self.tables[name]
 
@@ -170,7 +220,7 @@ class Simulation:
 def _check_choice(name: str, value: object, allowed: Sequence[str]) -> str:
     if not isinstance(value, str) or value not in allowed:
         raise ParameterError(
-            f"{name} = {value!r} is not allowed: one of {', '.join(repr(a) for a in allowed)}"
+            f"{name} = {shown(value)} is not allowed: one of {', '.join(repr(a) for a in allowed)}"
         )
     return value
 
@@ -227,15 +277,16 @@ def simulate(
         ParameterError: for an unknown engine or table, no seeds, a bad seed,
             or a bad parameter.
     """
-    if params is None:
-        params = Params()
-    elif not isinstance(params, Params):
-        params = Params(params)  # validates every name and value
+    params = _check_params(params)
     _check_choice("engine", engine, ENGINES)
+    if not isinstance(tables, str | Iterable) or isinstance(tables, bytes | Mapping):
+        raise ParameterError(
+            f"tables = {shown(tables)} is not allowed: a table's name or a list of names from "
+            + ", ".join(repr(t) for t in TABLES)
+        )
     ordered = check_tables(tables)
-    seeds = [check_seed(seed) for seed in seeds]
-    if not seeds:
-        raise ParameterError("seeds = [] is not allowed: give at least one seed")
+    seeds = _check_seeds(seeds)
+    progress = _check_progress(progress)
     if engine == "agent":
         frames = _agent_tables(params, seeds, ordered, progress)
     else:

@@ -19,8 +19,21 @@ What is measured, in one invocation:
   process and its Solara child) before the concurrent pages open and after
   their steps, divided by the number of sessions.
 
+With ``--memory`` it measures instead whether sessions that end give their memory
+back: ``--memory-rounds`` rounds (default 10) in each of which ``--sessions`` browser
+pages (default 10) open Explore, press Step ``--memory-steps`` times (default 3) and
+close as a user closes a tab; after each round, once the server has had
+``--settle`` seconds (default 5) to clean up, the server's resident memory is read.
+Reported: the memory of the fresh server, after each round, and the last round's
+relative to the first. With ``--abrupt`` the pages never say goodbye (as when a
+browser crashes, a laptop sleeps or the network drops): the server frees such
+sessions after its session timeout, set to ``--abrupt`` seconds for the measurement
+(``SOLARA_KERNEL_CULL_TIMEOUT``; the app's own default is 10 minutes).
+
 Targets (a miss is reported, the exit code stays 0: this is a measurement):
-step latency with 500 patients ≤ 200 ms (median); worst concurrent step ≤ 1 s.
+step latency with 500 patients ≤ 200 ms (median); worst concurrent step ≤ 1 s;
+with ``--memory``, the server's memory after the last round within 10% of its
+memory after the first.
 
 Chromium is Debian's (``apt-get install -y chromium``), never downloaded.
 
@@ -28,6 +41,7 @@ How to run (from the repository root)::
 
     python benchmarks/ui.py            # an aligned table
     python benchmarks/ui.py --json     # one JSON object on stdout
+    python benchmarks/ui.py --memory   # do closed sessions give their memory back?
 """
 
 from __future__ import annotations
@@ -54,6 +68,8 @@ from alliance_sim.ui.controls import control_label
 
 STEP_TARGET_MS = 200.0
 CONCURRENT_TARGET_MS = 1000.0
+MEMORY_TARGET = 0.10
+"""The last round's server memory may exceed the first round's by at most this share."""
 STEP_TIMEOUT_MS = 30_000
 
 # Click Step and resolve with the milliseconds until the page shows session `expected`
@@ -103,11 +119,11 @@ def _log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def _open_explore(browser: Any, url: str) -> tuple[Any, Any]:
+def _open_explore(browser: Any, url: str, query: str = "") -> tuple[Any, Any]:
     context, record = offline_context(browser, url)
     page = context.new_page()
     page.set_default_timeout(STEP_TIMEOUT_MS * 2)
-    page.goto(url)
+    page.goto(url + query)
     page.get_by_text("Session 0 of").wait_for()
     page.get_by_role("button", name="Step").wait_for()
     return page, record
@@ -201,6 +217,108 @@ def measure(steps: int, sessions: int, rounds: int) -> dict[str, Any]:
     return result
 
 
+def _server_state(url: str) -> dict[str, int]:
+    """Live kernels (browser sessions) and threads, from Solara's ``/resourcez``."""
+    import urllib.request
+
+    with urllib.request.urlopen(f"{url}/resourcez", timeout=10) as response:
+        data = json.loads(response.read())
+    return {"kernels": int(data["kernels"]["total"]), "threads": int(data["threads"]["active"])}
+
+
+def _settle(app: Any, seconds: float, wait_s: float) -> dict[str, int]:
+    """Wait until every closed session is gone (at most ``wait_s``), then ``seconds`` more."""
+    deadline = time.monotonic() + wait_s
+    state = _server_state(app.url)
+    while state["kernels"] and time.monotonic() < deadline:
+        time.sleep(0.25)
+        state = _server_state(app.url)
+    time.sleep(seconds)  # the server collects garbage shortly after a session closes
+    return state
+
+
+def measure_memory(
+    rounds: int, sessions: int, steps: int, settle_s: float, abrupt_s: int | None = None
+) -> dict[str, Any]:
+    """Server memory over ``rounds`` rounds of ``sessions`` pages opened, stepped and closed.
+
+    With ``abrupt_s``, pages close without telling the server, whose session
+    timeout is ``abrupt_s`` seconds.
+    """
+    import os
+
+    from playwright.sync_api import sync_playwright
+
+    result: dict[str, Any] = {"rounds": rounds, "sessions": sessions, "steps": steps}
+    result["closing"] = f"abrupt, session timeout {abrupt_s} s" if abrupt_s else "goodbye"
+    query = "?solara-no-close-beacon" if abrupt_s else ""
+    wait_s = settle_s + (abrupt_s + 30 if abrupt_s else 0)
+    if abrupt_s:
+        os.environ["SOLARA_KERNEL_CULL_TIMEOUT"] = f"{abrupt_s}s"  # the server inherits it
+    rss: list[float] = []
+    left: list[dict[str, int]] = []
+    errors = 0
+    with sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        _log("starting the server …")
+        with running_app() as app:
+            time.sleep(settle_s)
+            result["fresh_server_rss_mb"] = app.rss_mb()
+            for round_number in range(1, rounds + 1):
+                pages = [_open_explore(browser, app.url, query) for _ in range(sessions)]
+                for step in range(1, steps + 1):
+                    for page, _ in pages:
+                        if page.evaluate(TIMED_STEP_JS, [step, STEP_TIMEOUT_MS]) < 0:
+                            errors += 1
+                errors += sum(len(record.errors) for _, record in pages)
+                for page, _ in pages:  # as a user closes a tab: the page is told it goes …
+                    page.close(run_before_unload=True)
+                time.sleep(1.0)  # … and its goodbye reaches the server before the browser quits
+                for page, _ in pages:
+                    page.context.close()
+                left.append(_settle(app, settle_s, wait_s))
+                rss.append(app.rss_mb())
+                _log(
+                    f"round {round_number}: {rss[-1]:.0f} MB, "
+                    f"{left[-1]['kernels']} sessions left on the server"
+                )
+        browser.close()
+    result["rss_mb_after_round"] = rss
+    result["sessions_left_after_round"] = [state["kernels"] for state in left]
+    result["threads_after_round"] = [state["threads"] for state in left]
+    result["first_round_rss_mb"] = rss[0]
+    result["last_round_rss_mb"] = rss[-1]
+    result["last_over_first"] = rss[-1] / rss[0]
+    result["errors"] = errors
+    result["targets"] = {
+        "last round within 10% of the first": rss[-1] <= rss[0] * (1 + MEMORY_TARGET),
+        "no errors": errors == 0,
+    }
+    result["machine"] = f"{platform.python_version()} on {platform.machine()}"
+    return result
+
+
+def print_memory(result: dict[str, Any]) -> None:
+    """The memory measurement as an aligned table."""
+    rows = [("fresh server", f"{result['fresh_server_rss_mb']:.0f} MB")]
+    for number, (rss, left) in enumerate(
+        zip(result["rss_mb_after_round"], result["sessions_left_after_round"], strict=True),
+        start=1,
+    ):
+        rows.append((f"after round {number}", f"{rss:.0f} MB  ({left} sessions left)"))
+    rows.append(("last round / first round", f"{result['last_over_first']:.3f}"))
+    rows.append(("failed steps", str(result["errors"])))
+    width = max(len(name) for name, _ in rows)
+    print(
+        f"{result['rounds']} rounds of {result['sessions']} sessions, "
+        f"{result['steps']} steps each, then closed ({result['closing']})"
+    )
+    for name, value in rows:
+        print(f"{name:<{width}}  {value}")
+    for target, met in result["targets"].items():
+        print(f"target {target}: {'met' if met else 'MISSED'}")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Parse the options, measure, print a table or JSON."""
     parser = argparse.ArgumentParser(
@@ -222,10 +340,49 @@ def main(argv: list[str] | None = None) -> int:
         default=5,
         help="steps each of those sessions takes (default: 5)",
     )
+    parser.add_argument(
+        "--memory",
+        action="store_true",
+        help="measure only whether closed sessions give their memory back (see above)",
+    )
+    parser.add_argument(
+        "--memory-rounds",
+        type=positive_int,
+        default=10,
+        help="with --memory: rounds of sessions opened, stepped and closed (default: 10)",
+    )
+    parser.add_argument(
+        "--memory-steps",
+        type=positive_int,
+        default=3,
+        help="with --memory: steps each session takes before it closes (default: 3)",
+    )
+    parser.add_argument(
+        "--settle",
+        type=positive_int,
+        default=5,
+        help="with --memory: seconds the server gets after each round (default: 5)",
+    )
+    parser.add_argument(
+        "--abrupt",
+        type=positive_int,
+        metavar="SECONDS",
+        help="with --memory: pages close without telling the server, whose session timeout "
+        "is set to SECONDS",
+    )
     args = parser.parse_args(argv)
     if find_chromium() is None:
         print(f"benchmarks/ui.py: {INSTALL_HINT}", file=sys.stderr)
         return 2
+    if args.memory:
+        memory = measure_memory(
+            args.memory_rounds, args.sessions, args.memory_steps, args.settle, args.abrupt
+        )
+        if args.json:
+            print(json.dumps(memory, indent=2))
+        else:
+            print_memory(memory)
+        return 0
     result = measure(args.steps, args.sessions, args.rounds)
     if args.json:
         print(json.dumps(result, indent=2))

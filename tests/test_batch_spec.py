@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 from pathlib import Path
 
 import numpy as np
@@ -162,7 +163,7 @@ BAD_SPECS = [
         "design.n",
         "not a power of two",
     ),
-    ('design = "grid"\nreplicates = 0\n[vary]\nempathy_mean = [0.5]\n', "replicates", "≥ 1"),
+    ('design = "grid"\nreplicates = 0\n[vary]\nempathy_mean = [0.5]\n', "replicates", "from 1 to"),
     (
         'design = "grid"\nreplicates = 2.5\n[vary]\nempathy_mean = [0.5]\n',
         "replicates",
@@ -222,3 +223,129 @@ def test_sobol_n_is_refused_not_rounded_and_the_message_names_the_nearest_powers
 def test_a_missing_experiment_file_is_an_error():
     with pytest.raises(ExperimentError, match="no such experiment file"):
         load_experiment("nowhere.toml")
+
+
+# --- bounded work: counted before anything is allocated ---------------------------------------
+
+GRID_LEVELS = {"empathy_mean": {"low": 0.1, "high": 0.9, "levels": 30_000_000}}
+
+
+@pytest.mark.parametrize(
+    ("change", "key", "why"),
+    [
+        ({"vary": GRID_LEVELS}, "vary.empathy_mean.levels", "levels = 30000000 gives 90,000,000"),
+        (
+            {"vary": {"empathy_mean": {"low": 0.1, "high": 0.9, "levels": 10**12}}},
+            "vary.empathy_mean.levels",
+            "more than the 1,000,000",
+        ),
+        (
+            {"vary": {"empathy_mean": {"low": 0.1, "high": 0.9, "levels": 3_000_000}}},
+            "vary.empathy_mean.levels",
+            "gives 9,000,000 runs",
+        ),
+        (
+            {
+                "vary": {
+                    "empathy_mean": {"low": 0.1, "high": 0.9, "levels": 1000},
+                    "power_sharing_mean": {"low": 0.1, "high": 0.9, "levels": 1000},
+                }
+            },
+            "vary.empathy_mean.levels",
+            "1,000 × 1,000 = 1,000,000 points × 3 replicates = 3,000,000 runs",
+        ),
+        ({"replicates": 10**400}, "replicates", "a number of about 401 digits"),
+        (
+            {"design": {"method": "lhs", "n": 400_000}, "vary": {"empathy_mean": {}}},
+            "design.n",
+            "n = 400000 gives 400,000 points × 3 replicates",
+        ),
+        (
+            {"design": {"method": "sobol", "n": 2**17}, "vary": {"empathy_mean": {}}},
+            "design.n",
+            "more than the 1,000,000",
+        ),
+        (
+            {"design": {"method": "morris", "trajectories": 10**9}, "vary": {"empathy_mean": {}}},
+            "design.trajectories",
+            "from 2 to 1,000,000",
+        ),
+        (
+            {"design": {"method": "morris", "levels": 10**8}, "vary": {"empathy_mean": {}}},
+            "design.levels",
+            "from 2 to 1,000",
+        ),
+    ],
+)
+def test_a_design_over_the_cap_is_refused_before_any_allocation_naming_its_key(change, key, why):
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        with pytest.raises(ExperimentError) as caught:
+            Experiment.from_mapping({**SMALL, **change})
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    message = str(caught.value)
+    assert f"<mapping>: {key}: " in message and why in message
+    assert peak < 2_000_000  # bytes: nothing the size of the design was made
+
+
+def test_a_csv_design_with_more_rows_than_the_cap_is_refused(tmp_path):
+    (tmp_path / "points.csv").write_text("empathy_mean\n" + "0.5\n" * 400_000)
+    spec = {**SMALL, "design": {"method": "csv", "file": "points.csv"}}
+    del spec["vary"]
+    with pytest.raises(ExperimentError, match=r"design.file: .* has 400,000 points × 3 replicates"):
+        Experiment.from_mapping(spec, base_dir=tmp_path)
+
+
+def test_a_csv_design_file_that_is_a_fifo_is_refused_without_waiting(tmp_path):
+    os.mkfifo(tmp_path / "points.csv")  # reading it would block for ever
+    spec = {**SMALL, "design": {"method": "csv", "file": "points.csv"}}
+    del spec["vary"]
+    with pytest.raises(ExperimentError, match=r"design.file: .* is not a regular file"):
+        Experiment.from_mapping(spec, base_dir=tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("outputs", "shown"),
+    [([["adherence"]], "['adherence']"), ([{"name": "adherence"}], "{'name': 'adherence'}")],
+)
+def test_outputs_given_as_lists_or_tables_name_the_key(outputs, shown):
+    with pytest.raises(ExperimentError, match="outputs: ") as caught:
+        Experiment.from_mapping({**SMALL, "outputs": outputs})
+    assert f"{shown} is not a metric name" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("change", "key"),
+    [
+        ({"seed": 10**400}, "seed"),
+        ({"parameters": {"n_patients": 10**400}}, "parameters.n_patients"),
+        ({"vary": {"empathy_mean": [10**400]}}, "vary.empathy_mean.values"),
+        (
+            {"design": {"method": "lhs", "n": 4}, "vary": {"empathy_mean": {"low": -(10**400)}}},
+            "vary.empathy_mean.low",
+        ),
+        (
+            {
+                "design": {"method": "lhs", "n": 4},
+                "vary": {"empathy_mean": {"distribution": "normal", "mean": 10**400, "sd": 1}},
+            },
+            "vary.empathy_mean.mean",
+        ),
+        ({"design": {"method": "lhs", "n": 10**5000}, "vary": {"empathy_mean": {}}}, "design.n"),
+    ],
+)
+def test_huge_integers_are_refused_with_a_message_not_an_overflow(change, key):
+    with pytest.raises(ExperimentError, match=f"<mapping>: {key}: ") as caught:
+        Experiment.from_mapping({**SMALL, **change})
+    assert len(str(caught.value)) < 300  # the number is not printed in full
+
+
+def test_an_integer_too_long_for_python_to_read_is_refused_naming_the_file(tmp_path):
+    path = tmp_path / "long.toml"
+    path.write_text(f'replicates = {"1" * 5000}\ndesign = "grid"\n[vary]\nempathy_mean = [0.5]\n')
+    with pytest.raises(ExperimentError, match=f"{path}: not valid TOML: Exceeds the limit"):
+        load_experiment(path)

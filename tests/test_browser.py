@@ -279,6 +279,81 @@ def test_the_trials_page_shows_a_published_study_beside_its_simulation(offline):
     screenshot(page, "trials")
 
 
+def drop_on_page(page, path: Path) -> None:
+    """Drop ``path`` on the page's drop zone, as a user drags a file from their desktop.
+
+    A drop made up in the page's script carries no file the drop zone can read, so the
+    drag goes through Chromium's input (DevTools protocol) with a real file.
+    """
+    zone = page.locator(".solara-file-drop")
+    zone.scroll_into_view_if_needed()
+    box = zone.bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    devtools = page.context.new_cdp_session(page)
+    data = {"items": [], "files": [str(path)], "dragOperationsMask": 1}
+    for kind in ("dragEnter", "dragOver", "drop"):
+        devtools.send("Input.dispatchDragEvent", {"type": kind, "x": x, "y": y, "data": data})
+    devtools.detach()
+
+
+def error_message(page, file_name: str) -> str:
+    """The text of the error message that names ``file_name``, once it shows."""
+    message = page.locator(".v-alert", has_text=file_name)
+    message.wait_for()
+    return message.inner_text().strip()
+
+
+def test_a_lesson_naming_a_file_of_the_server_is_refused_in_one_line_and_the_lesson_stays(
+    offline, tmp_path
+):
+    from importlib import resources
+
+    from alliance_sim.lessons import builtin_lessons
+
+    text = (
+        resources.files("alliance_sim.lessons")
+        .joinpath("library", "01-paternalistic-vs-shared-power.toml")
+        .read_text(encoding="utf-8")
+    )
+    lesson = tmp_path / "shadow.toml"
+    lesson.write_text(
+        text.replace('scenario = "paternalistic"', 'scenario = "/etc/shadow"'), encoding="utf-8"
+    )
+    first = next(iter(builtin_lessons().values()))
+    page = offline("/learn")
+    page.get_by_text(first.question.text).wait_for()
+    drop_on_page(page, lesson)
+    message = error_message(page, "shadow.toml")
+    assert "arms[0].scenario = '/etc/shadow' is not allowed" in message
+    assert "built-in scenario" in message and "\n" not in message
+    body = page.inner_text("body")
+    assert "Traceback" not in body and "site-packages" not in body
+    assert page.get_by_text(first.question.text).is_visible()  # the lesson stays
+    assert page.get_by_role("button", name="Run the clinics").count() == 1
+    screenshot(page, "learn-refused-server-path")
+
+
+def test_a_scenario_with_a_400_digit_patient_count_is_refused_and_step_still_works(
+    offline, tmp_path
+):
+    scenario = tmp_path / "many.toml"
+    scenario.write_text(
+        'name = "many"\n[parameters]\nn_patients = ' + "9" * 400 + "\n", encoding="utf-8"
+    )
+    page = offline("/")
+    step(page, 1)
+    drop_on_page(page, scenario)
+    message = error_message(page, "many.toml")
+    assert message == (
+        "many.toml: parameters.n_patients = a whole number of 400 digits is too large "
+        "(whole numbers have at most 15 digits)"
+    )
+    assert "Traceback" not in page.inner_text("body")
+    assert page.get_by_text("Session 1 of 10").is_visible()  # the same clinic
+    step(page, 2)
+    screenshot(page, "explore-refused-scenario")
+
+
 def test_the_server_reported_no_error_while_the_pages_were_used(app):
     # Runs last in this module, after every page above was used: failures belong on the
     # page as a message, never as a traceback in the server's log.

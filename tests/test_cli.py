@@ -359,3 +359,164 @@ def test_run_summary_file_records_every_parameter_so_the_run_can_be_repeated(cap
     assert summary["seed"] == 4
     for name in SCHEMA:
         assert name in summary.index
+
+
+# --- every path ends in a line: exit 0, 1, 2, 3 (internal) or 130 -----------------------------
+
+TINY = ["--set", "n_patients=3", "--set", "n_sessions=2", "--quiet"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["run", "default", "--out", "", *TINY], "--out '': an empty file name"),
+        (["run", "default", "--figure", "", *TINY], "--figure '': an empty file name"),
+        (["compare", "", "default"], "scenario = '' is empty: give a built-in name"),
+        (["run", "x" * 5000 + ".toml"], "cannot read the scenario file: File name too long"),
+        (["run", "default", "--out", "y" * 300 + ".csv", *TINY], "File name too long"),
+        (["run", "default", "--set", "n_patients=" + "9" * 5000], "n_patients = '999"),
+        (["run", "default", "--set", "measurement_sessions=12"], "with n_sessions = 10"),
+        (["run", "default", "--seed", "9" * 5000], "seed '999"),
+        (["lesson", "no-such-lesson"], "unknown lesson 'no-such-lesson'"),
+        (["validate", "--report", ""], "--report '': an empty file name"),
+    ],
+)
+def test_odd_arguments_exit_2_with_one_short_line(capsys, tmp_path, monkeypatch, args, message):
+    monkeypatch.chdir(tmp_path)
+    try:
+        code = main(args)
+    except SystemExit as stop:  # argparse's own errors: a line and a hint
+        code = int(stop.code or 0)
+    err = capsys.readouterr().err
+    assert code == 2
+    assert message in err
+    assert "Traceback" not in err
+    assert len(err.splitlines()[0]) < 400
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_unexpected_error_is_one_line_asking_for_a_report_with_exit_3(capsys, monkeypatch):
+    import alliance_sim.cli.catalog as catalog
+
+    def broken(args):
+        raise RuntimeError("a bug\nover two lines")
+
+    monkeypatch.setattr(catalog, "cmd_params", broken)
+    code = main(["params"])
+    err = capsys.readouterr().err
+    assert code == 3
+    assert err == (
+        "alliance-sim: internal error (RuntimeError: a bug over two lines); please report it"
+        " — rerun with --debug for the traceback\n"
+    )
+
+
+def test_debug_anywhere_on_the_line_shows_the_traceback_of_an_internal_error(capsys, monkeypatch):
+    import alliance_sim.cli.catalog as catalog
+
+    def broken(args):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(catalog, "cmd_params", broken)
+    code = main(["params", "--debug"])
+    err = capsys.readouterr().err
+    assert code == 3
+    assert "Traceback (most recent call last)" in err
+    assert err.endswith("alliance-sim: internal error (RuntimeError: a bug); please report it\n")
+
+
+def test_ctrl_c_is_one_line_and_exit_130(capsys, monkeypatch):
+    import alliance_sim.cli.catalog as catalog
+
+    def interrupted(args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(catalog, "cmd_scenarios", interrupted)
+    assert main(["scenarios"]) == 130
+    assert capsys.readouterr().err == "alliance-sim: interrupted\n"
+
+
+def test_an_os_error_the_library_did_not_name_is_one_line_naming_the_file(capsys, monkeypatch):
+    import alliance_sim.cli.catalog as catalog
+
+    def unreadable(args):
+        raise PermissionError(13, "Permission denied", "/some/file")
+
+    monkeypatch.setattr(catalog, "cmd_scenarios", unreadable)
+    assert main(["scenarios"]) == 2
+    assert capsys.readouterr().err == "alliance-sim: error: /some/file: Permission denied\n"
+
+
+# --- all-or-nothing outputs -------------------------------------------------------------------
+
+
+def test_run_out_does_not_replace_the_file_when_a_sibling_cannot_be_written(capsys, tmp_path):
+    (tmp_path / "x.parquet").write_text("old", encoding="utf-8")
+    (tmp_path / "x_patients.parquet").mkdir()
+    code, _, err = run_cli(capsys, "run", "default", "--out", str(tmp_path / "x.parquet"), *TINY)
+    assert code == 2
+    assert "x_patients.parquet': cannot write it: it is a folder" in err
+    assert (tmp_path / "x.parquet").read_text(encoding="utf-8") == "old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["x.parquet", "x_patients.parquet"]
+
+
+def test_run_writes_the_tables_and_the_figure_together(capsys, tmp_path):
+    out, figure = tmp_path / "r.csv", tmp_path / "r.png"
+    code, _, _ = run_cli(
+        capsys, "run", "default", "--out", str(out), "--figure", str(figure), *TINY
+    )
+    assert code == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "r.csv",
+        "r.png",
+        "r_clinic.csv",
+        "r_patients.csv",
+        "r_questionnaires.csv",
+        "r_summary.csv",
+    ]
+
+
+@pytest.mark.parametrize("command", ["run", "compare"])
+def test_a_figure_aimed_at_a_folder_is_refused_and_leaves_no_temporary_file(
+    capsys, tmp_path, command
+):
+    (tmp_path / "fig.png").mkdir()
+    scenarios = (
+        ["default"] if command == "run" else ["default", "shared-power", "--replicates", "2"]
+    )
+    code, _, err = run_cli(
+        capsys, command, *scenarios, "--figure", str(tmp_path / "fig.png"), *TINY
+    )
+    assert code == 2
+    assert "fig.png': cannot write it: it is a folder" in err
+    assert [p.name for p in tmp_path.iterdir()] == ["fig.png"]
+    assert list((tmp_path / "fig.png").iterdir()) == []
+
+
+def test_a_full_disk_leaves_the_old_results_and_no_temporary_file(capsys, tmp_path):
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(disk)], capture_output=True
+    )
+    if mounted.returncode != 0:
+        pytest.skip("cannot mount a tmpfs here")
+    try:
+        (disk / "x.csv").write_text("old", encoding="utf-8")
+        code, _, err = run_cli(
+            capsys,
+            "run",
+            "default",
+            "--out",
+            str(disk / "x.csv"),
+            "--set",
+            "n_patients=60",
+            "--quiet",
+        )
+        assert code == 2
+        assert "No space left on device (nothing was written)" in err
+        assert len(err.splitlines()) == 1
+        assert sorted(p.name for p in disk.iterdir()) == ["x.csv"]
+        assert (disk / "x.csv").read_text(encoding="utf-8") == "old"
+    finally:
+        subprocess.run(["umount", str(disk)], check=False)

@@ -326,13 +326,22 @@ def test_run_cohort_wants_one_params_or_one_per_seed():
         ({"seeds": []}, r"seeds = \[\] is not allowed"),
         ({"seeds": [1, -2]}, r"seed = -2 is not allowed"),
         ({"seeds": [1.5]}, r"seed = 1.5 is not allowed"),
+        ({"seeds": 5}, r"seeds = 5 is not allowed: a list of seeds"),
+        ({"seeds": "12"}, r"seeds = '12' is not allowed: a list of seeds"),
+        ({"seeds": [[1]]}, r"seed = \[1\] is not allowed"),
+        ({"seeds": [10**400]}, r"seed = 1e400-ish is not allowed"),
+        ({"tables": 5}, r"tables = 5 is not allowed: a table's name or a list"),
+        ({"tables": [["summary"]]}, r"table = \['summary'\] is not allowed"),
+        ({"engine": ["cohort"]}, r"engine = \['cohort'\] is not allowed"),
+        ({"params": 5}, r"params = 5 is not allowed: a Params, a mapping"),
+        ({"progress": 5}, r"progress = 5 is not allowed: a function"),
     ],
 )
 def test_bad_arguments_to_simulate_are_rejected_naming_the_field_and_what_is_allowed(
     kwargs, message
 ):
     with pytest.raises(ParameterError, match=message):
-        simulate(Params(n_patients=2), **{"seeds": [1], **kwargs})
+        simulate(**{"params": Params(n_patients=2), "seeds": [1], **kwargs})
 
 
 def test_asking_for_a_table_that_was_not_recorded_names_the_tables_that_were():
@@ -365,3 +374,9 @@ def test_run_cohort_checks_its_tables_and_seeds_itself():
         run_cohort(Params(n_patients=2), [1], tables=["patient"])
     with pytest.raises(ParameterError, match="seeds"):
         run_cohort(Params(n_patients=2), [])
+
+
+@pytest.mark.parametrize("n", [-1, 10**12, 2.5, "3", True])
+def test_replicate_seeds_refuses_a_count_that_is_not_a_small_whole_number(n):
+    with pytest.raises(ParameterError, match=r"replicate seeds is not allowed: a whole number"):
+        replicate_seeds(0, n)

@@ -114,7 +114,9 @@ def test_fewer_than_two_replicates_are_rejected(replicates):
 
 
 def test_an_unknown_metric_is_rejected_listing_the_known_ones():
-    with pytest.raises(ParameterError, match=r"metric 'happiness' is unknown.*goal_agreement"):
+    with pytest.raises(
+        ParameterError, match=r"metric = 'happiness' is not allowed.*goal_agreement"
+    ):
         compare(Params(n_patients=5), Params(n_patients=5), replicates=2, metrics=["happiness"])
 
 
@@ -140,3 +142,32 @@ def test_asking_for_more_replicates_keeps_the_earlier_seeds():
 
 def test_replicate_seeds_are_valid_model_seeds():
     assert all(0 <= seed <= MAX_SEED for seed in replicate_seeds(0, 20))
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"replicates": 10**6}, r"replicates = 1000000 is not allowed: a whole number from 2"),
+        ({"seed": -1}, r"seed = -1 is not allowed"),
+        ({"metrics": [["adherence"]]}, r"metric = \['adherence'\] is not allowed: one of"),
+        ({"label_a": ["A"]}, r"label_a = \['A'\] is not allowed: a text"),
+        ({"params_b": {"n_patients": 3}}, r"params_b = \{'n_patients': 3\} is not allowed"),
+    ],
+)
+def test_bad_arguments_to_compare_are_parameter_errors(kwargs, message):
+    arguments = {"params_a": Params(n_patients=3), "params_b": Params(n_patients=3), **kwargs}
+    with pytest.raises(ParameterError, match=message):
+        compare(
+            replicates=kwargs.get("replicates", 2),
+            **{k: v for k, v in arguments.items() if k != "replicates"},
+        )
+
+
+def test_one_metric_name_may_be_given_as_text():
+    result = compare(
+        Params(n_patients=3, n_sessions=2),
+        Params(n_patients=3, n_sessions=2),
+        2,
+        metrics="adherence",
+    )
+    assert result.table["metric"].tolist() == ["adherence"]

@@ -14,6 +14,7 @@ from alliance_sim.lessons import (
     lesson_figure,
     load_lesson,
     parse_lesson,
+    parse_lesson_upload,
     run_lesson,
 )
 from alliance_sim.records.metrics import METRICS
@@ -122,7 +123,7 @@ def test_a_lesson_file_loads_by_path(tmp_path: Path):
         (("", "colour = 3\n"), "unknown key 'colour'"),
         (('answer = "Up"', 'answer = "Sideways"'), "question.answer = 'Sideways'"),
         (('choices = ["Up", "Down"]', 'choices = ["Up"]'), "question.choices"),
-        (('metrics = ["adherence"]', 'metrics = ["happiness"]'), "metrics = 'happiness'"),
+        (('metrics = ["adherence"]', 'metrics = ["happiness"]'), r"metrics\[0\] = 'happiness'"),
         (('scenario = "paternalistic"', 'scenario = "nosuch"'), r"arms\[0\]\.scenario"),
         (('name = "a"', 'name = "a"\nparameters = { empathy_meen = 0.3 }'), "empathy_meen"),
         (('name = "a"', 'name = "a"\nparameters = { empathy_mean = 3 }'), "empathy_mean"),
@@ -138,6 +139,32 @@ def test_a_lesson_file_loads_by_path(tmp_path: Path):
         ),
         (("[question]", "[questions]"), "unknown key 'questions'"),
         (('title = "A lesson"', 'title = "A lesson'), "not valid TOML"),
+        (
+            ('metrics = ["adherence"]', 'metrics = [["adherence"]]'),
+            r"metrics\[0\] = \['adherence'\]",
+        ),
+        (('metrics = ["adherence"]', "metrics = [{ a = 1 }]"), r"metrics\[0\] = \{'a': 1\}"),
+        (('metrics = ["adherence"]', 'metrics = ["bond", "bond"]'), "different metrics"),
+        (
+            ('metric = "adherence"', 'metric = ["adherence"]'),
+            r"expect\[0\]\.metric = \['adherence'\]",
+        ),
+        (('higher = "b"', 'higher = { arm = "b" }'), r"expect\[0\]\.higher = \{'arm': 'b'\}"),
+        (('lower = "a"', 'lower = ["a"]'), r"expect\[0\]\.lower = \['a'\]"),
+        (
+            ('lower = "a"', 'lower = "a"\nby = 1e300'),
+            r"by = 1e\+300 is not allowed: a finite number",
+        ),
+        (
+            ('higher = "b"\nlower = "a"', 'similar = [["a"], "b"]\nwithin = 0.1'),
+            r"expect\[0\]\.similar = \['a'\]",
+        ),
+        (('higher = "b"\nlower = "a"', 'similar = ["a", "b"]\nwithin = nan'), "within = nan"),
+        (
+            ('scenario = "paternalistic"', 'scenario = ["paternalistic"]'),
+            r"arms\[0\]\.scenario = \[",
+        ),
+        (('scenario = "paternalistic"', "replicates = " + "9" * 400), "replicates = 1e400-ish"),
     ],
 )
 def test_a_lesson_file_with_a_mistake_is_refused_naming_the_file_and_key(change, match):
@@ -152,6 +179,48 @@ def test_an_unknown_trial_is_refused_with_the_built_in_trials():
     text = 'trial = "nosuch"\n' + MINIMAL[: MINIMAL.index("[[arms]]")]
     with pytest.raises(LessonError, match=r"trial = 'nosuch'.*fuentes-2014"):
         parse_lesson(text, "bad.toml")
+
+
+def test_a_trial_given_as_a_list_is_refused_with_the_built_in_trials():
+    text = 'trial = ["fuentes-2014"]\n' + MINIMAL[: MINIMAL.index("[[arms]]")]
+    with pytest.raises(LessonError, match=r"trial = \['fuentes-2014'\] is not allowed: a built-in"):
+        parse_lesson(text, "bad.toml")
+
+
+@pytest.mark.parametrize("path", ["/dev/zero", "/etc/shadow", "/no/such/file.toml", "../x.toml"])
+def test_a_lesson_naming_a_path_is_refused_without_reading_it(path):
+    text = MINIMAL.replace('scenario = "paternalistic"', f'scenario = "{path}"')
+    with pytest.raises(LessonError) as caught:
+        parse_lesson(text, "bad.toml")
+    assert str(caught.value) == (
+        f"bad.toml: arms[0].scenario = {path!r} is not allowed: a built-in scenario name, one of"
+        " default, low-empathy, matched-assignment, passive-patients, paternalistic,"
+        " responsive-therapist, shared-power, student-therapist; to use your own scenario,"
+        " put its values under `parameters`"
+    )
+
+
+def test_a_lesson_naming_an_existing_scenario_file_is_refused_the_same_way(tmp_path, monkeypatch):
+    (tmp_path / "mine.toml").write_text("[parameters]\nn_patients = 3\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    text = MINIMAL.replace('scenario = "paternalistic"', 'scenario = "mine.toml"')
+    with pytest.raises(LessonError, match=r"arms\[0\]\.scenario = 'mine.toml' is not allowed"):
+        parse_lesson(text, "bad.toml")
+
+
+def test_an_uploaded_lesson_is_parsed_from_its_bytes_and_named_after_the_file():
+    lesson = parse_lesson_upload(MINIMAL.encode(), "../../srv/my-lesson.toml")
+    assert (lesson.name, lesson.origin) == ("my-lesson", "my-lesson.toml")
+
+
+def test_an_uploaded_lesson_that_is_not_utf8_is_a_message_naming_the_file():
+    with pytest.raises(LessonError, match=r"^mine.toml: the lesson file is not UTF-8 text"):
+        parse_lesson_upload(b"\xff" + MINIMAL.encode(), "mine.toml")
+
+
+def test_an_uploaded_lesson_nested_3000_deep_is_a_message():
+    with pytest.raises(LessonError, match=r"^mine.toml: a value is nested more than 32 levels"):
+        parse_lesson_upload(("x = " + "[" * 3000 + "]" * 3000).encode(), "mine.toml")
 
 
 def test_an_unknown_lesson_name_lists_the_built_in_lessons():

@@ -335,3 +335,76 @@ def test_equal_params_hash_alike_and_find_each_other_in_a_dict():
 
 def test_params_that_differ_in_one_value_are_not_equal():
     assert Params(empathy_mean=0.3) != Params(empathy_mean=0.31)
+
+
+# --- values of any size or type: a message, never OverflowError or ValueError ---------------
+
+
+def test_a_400_digit_integer_is_out_of_range_not_an_overflow_error():
+    with pytest.raises(ParameterError) as caught:
+        Params(n_patients=10**400)
+    assert str(caught.value) == (
+        "n_patients = 1e400-ish is out of range: allowed is an integer from 1 to 5000"
+        " (number of patients)"
+    )
+
+
+def test_a_huge_integer_for_a_float_parameter_is_out_of_range():
+    with pytest.raises(ParameterError, match=r"empathy_mean = 1e5000-ish is out of range"):
+        Params(empathy_mean=10**5000)
+
+
+def test_a_fraction_beyond_the_float_range_is_out_of_range():
+    from fractions import Fraction
+
+    with pytest.raises(ParameterError, match=r"empathy_mean = .* is out of range"):
+        Params(empathy_mean=Fraction(10**400, 3))
+
+
+def test_infinity_for_an_int_parameter_is_out_of_range():
+    with pytest.raises(ParameterError, match=r"n_sessions = inf is out of range"):
+        Params(n_sessions=float("inf"))
+
+
+def test_parse_value_of_5000_digits_is_out_of_range_and_short():
+    with pytest.raises(ParameterError) as caught:
+        parse_value("n_patients", "9" * 5000)
+    assert "is out of range: allowed is an integer from 1 to 5000" in str(caught.value)
+    assert len(str(caught.value)) < 200
+
+
+def test_measurement_sessions_of_5000_digits_say_the_most_sessions_an_episode_has():
+    with pytest.raises(ParameterError) as caught:
+        Params(measurement_sessions="9" * 5000)
+    assert "contains a session after 52, the most sessions an episode can have" in str(caught.value)
+
+
+def test_a_mapping_is_required_for_the_values():
+    with pytest.raises(ParameterError, match=r"parameters = 5 are not allowed: a mapping"):
+        Params(5)  # type: ignore[arg-type]
+
+
+def test_a_name_that_is_not_text_is_refused():
+    with pytest.raises(ParameterError, match=r"parameter name 1 is not allowed"):
+        Params({1: 2})  # type: ignore[dict-item]
+
+
+# --- questionnaires that the episode never reaches ---------------------------------------
+
+
+def test_questionnaires_only_after_the_last_session_are_refused_naming_both_fields():
+    with pytest.raises(ParameterError) as caught:
+        Params(measurement_sessions="12", n_sessions=10)
+    assert str(caught.value).startswith(
+        "measurement_sessions = '12' is not allowed with n_sessions = 10: every session it"
+        " names comes after the last session"
+    )
+
+
+def test_replace_refuses_an_episode_that_ends_before_every_questionnaire():
+    with pytest.raises(ParameterError, match=r"n_sessions = 2"):
+        Params(measurement_sessions="5").replace(n_sessions=2)
+
+
+def test_last_keeps_a_schedule_valid_in_an_episode_of_any_length():
+    assert measurement_schedule(Params(measurement_sessions="12,last", n_sessions=3)) == {3}

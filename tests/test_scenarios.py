@@ -7,9 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from alliance_sim.core.errors import ScenarioError
+from alliance_sim.core.errors import ParameterError, ScenarioError
 from alliance_sim.core.params import SCHEMA, Params, measurement_schedule
-from alliance_sim.scenarios import builtin_scenarios, load_scenario, parse_scenario
+from alliance_sim.scenarios import (
+    builtin_scenario,
+    builtin_scenarios,
+    load_scenario,
+    parse_scenario,
+    parse_scenario_upload,
+)
 
 BUILT_IN = (
     "default",
@@ -215,3 +221,47 @@ def test_an_unknown_scenario_name_lists_the_built_in_names():
 def test_parse_scenario_names_the_source_it_was_given():
     with pytest.raises(ScenarioError, match=r"^from a notebook: parameters\.caseload:"):
         parse_scenario("[parameters]\ncaseload = 500\n", "from a notebook")
+
+
+# --- uploads and names inside files ---------------------------------------------------------
+
+
+def test_an_uploaded_scenario_is_parsed_from_its_bytes_and_named_after_the_file():
+    scenario = parse_scenario_upload(b"[parameters]\nempathy_mean = 0.2\n", "C:\\me\\low.toml")
+    assert (scenario.name, scenario.source, dict(scenario.overrides)) == (
+        "low",
+        "low.toml",
+        {"empathy_mean": 0.2},
+    )
+
+
+def test_an_uploaded_scenario_with_a_400_digit_value_names_the_file_key_and_range():
+    with pytest.raises(ScenarioError) as caught:
+        parse_scenario_upload(b"[parameters]\nn_patients = " + b"9" * 400, "big.toml")
+    assert str(caught.value) == (
+        "big.toml: parameters.n_patients: n_patients = 1e400-ish is out of range: allowed is"
+        " an integer from 1 to 5000 (number of patients)"
+    )
+
+
+def test_a_built_in_scenario_by_name_is_never_a_file(tmp_path):
+    path = write(tmp_path, "[parameters]\nn_patients = 3\n")
+    assert builtin_scenario("shared-power").name == "shared-power"
+    with pytest.raises(ScenarioError, match=r"to use your own scenario, put its values under"):
+        builtin_scenario(str(path))
+
+
+@pytest.mark.parametrize("name", [["default"], {"a": 1}, 5, None])
+def test_a_built_in_scenario_name_of_the_wrong_type_is_a_message(name):
+    with pytest.raises(ScenarioError, match=r"is not allowed: a built-in scenario name"):
+        builtin_scenario(name)  # type: ignore[arg-type]
+
+
+def test_load_scenario_of_something_that_is_not_a_name_or_path_is_a_message():
+    with pytest.raises(ScenarioError, match=r"scenario = \['x'\] is not allowed"):
+        load_scenario(["x"])  # type: ignore[arg-type]
+
+
+def test_overrides_that_are_not_a_mapping_are_a_parameter_error():
+    with pytest.raises(ParameterError, match=r"overrides = 5 are not allowed"):
+        builtin_scenario("default").params(5)  # type: ignore[arg-type]

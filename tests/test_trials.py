@@ -269,7 +269,10 @@ def test_a_published_expectation_must_be_one_of_the_kinds(tmp_path):
 
 def test_a_formula_with_an_unknown_column_names_the_model_and_the_columns(tmp_path):
     path, message = error_for(tmp_path, REGRESSION.replace("gpe ~ wai_patient", "gpe ~ wai"))
-    assert message.startswith(f"{path}: models[0]: formula = 'gpe ~ wai + C(arm)' cannot be read")
+    assert message.startswith(
+        f"{path}: models[0].formula = 'gpe ~ wai + C(arm)' is not allowed: unknown column 'wai';"
+        " the columns are C(arm), patient_id"
+    )
     assert "wai_patient" in message
 
 
@@ -277,8 +280,8 @@ def test_a_term_that_is_not_a_coefficient_of_the_formula_lists_the_coefficients(
     _, message = error_for(
         tmp_path, REGRESSION.replace('term = "wai_patient"', 'term = "wai_therapist"')
     )
-    assert "models[0]: term = 'wai_therapist' is not a coefficient of the formula" in message
-    assert "'wai_patient'" in message
+    assert "models[0].term = 'wai_therapist' is not allowed: a coefficient of the model" in message
+    assert "'Intercept', 'C(arm)[T.B]', 'wai_patient'" in message
 
 
 def test_factorial_keys_in_a_regression_protocol_are_rejected(tmp_path):

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
-import io
 import time
 
 import ipyvuetify as v
 import ipywidgets
 import pytest
 import solara
-from solara.components.file_drop import FileDropZone
+from ui_helpers import (
+    alert_texts,
+    drop_file,
+    error_texts,
+    markdown_text,
+    session_label,
+    shown_text,
+    wait_for,
+)
 
 from alliance_sim.core.params import MAX_SEED, SCHEMA, Kind, Params
 from alliance_sim.ui.about import ABOUT_SECTIONS, About, readme_section
@@ -22,17 +29,6 @@ from alliance_sim.ui.sweep_page import MAX_RUNS, Sweep, parameter_choice
 from alliance_sim.ui.trials_page import Trials, comparison_rows
 
 SCHEMA_PARAMS = Params()
-
-
-def session_label(rc) -> str:
-    labels = [
-        c
-        for w in rc.find(v.Html).widgets
-        for c in w.children
-        if isinstance(c, str) and c.startswith("Session ")
-    ]
-    assert len(labels) == 1
-    return labels[0]
 
 
 def open_every_group(rc) -> None:
@@ -199,37 +195,6 @@ def test_only_the_open_groups_have_their_controls_built():
     section.v_model = 0
     shown = {w.label for w in rc.find(v.Slider).widgets}
     assert patients & shown
-
-
-def drop_file(rc, name: str, data: bytes) -> None:
-    """Drop a file on the page's drop zone, as the browser would deliver it."""
-    zone = rc.find(FileDropZone).widget
-    zone.get_files = lambda timeout=30: [
-        {"name": name, "size": len(data), "file_obj": io.BytesIO(data)}
-    ]
-    zone.file_info = [{"name": name, "size": len(data)}]
-
-
-def wait_for(condition, timeout_s: float = 20.0) -> bool:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return condition()
-
-
-def shown_text(rc) -> str:
-    """Every string shown by a text-bearing widget (Html, Alert, Btn, ...)."""
-    texts = []
-    for kind in (v.Html, v.Alert, v.Btn, v.CardTitle):
-        for widget in rc.find(kind).widgets:
-            texts.extend(str(c) for c in widget.children if isinstance(c, str))
-    return "\n".join(texts)
-
-
-def error_texts(rc) -> list[str]:
-    return [str(w.children[0]) for w in rc.find(v.Alert, type="error").widgets if w.children]
 
 
 def test_an_uploaded_scenario_with_an_unknown_key_shows_the_error_and_keeps_the_clinic():
@@ -474,16 +439,6 @@ def test_a_replaced_clinic_and_the_last_one_are_closed_so_their_agents_can_be_fr
     rc.close()  # the browser session ends
     assert len(closed) == 2
     assert closed[1].session == 0
-
-
-def alert_texts(rc, kind: str) -> list[str]:
-    return [str(w.children[0]) for w in rc.find(v.Alert, type=kind).widgets if w.children]
-
-
-def markdown_text(rc) -> str:
-    """The text of every Markdown block on the page (their rendered templates)."""
-    templates = [getattr(w, "template", None) for w in rc.find(v.VuetifyTemplate).widgets]
-    return " ".join(t for t in templates if isinstance(t, str) and "solara-markdown" in t)
 
 
 def lesson_titles(rc) -> list[str]:

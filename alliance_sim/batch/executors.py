@@ -19,11 +19,13 @@ timeout (``kill``: process pools only). The runner needs nothing else, so any
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import multiprocessing
 import os
 import signal
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from typing import Any
 
@@ -60,6 +62,44 @@ def _ignore_sigint() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
+@contextlib.contextmanager
+def _sigint_ignored() -> Iterator[None]:
+    """Ignore Ctrl-C while child processes start, so that they ignore it from birth.
+
+    An ignored signal stays ignored across ``exec``, so a worker started meanwhile
+    never turns a Ctrl-C meant for the sweep into a ``KeyboardInterrupt`` traceback
+    of its own (before its initializer could ignore it). Only the main thread may
+    change signal handlers; elsewhere this does nothing.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+@contextlib.contextmanager
+def _logging_silenced() -> Iterator[None]:
+    """No log records at all (in this process) until the block ends."""
+    previous = logging.root.manager.disable
+    logging.disable(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        logging.disable(previous)
+
+
+class _Pool(ProcessPoolExecutor):
+    """A process pool whose workers ignore Ctrl-C from the moment they are spawned."""
+
+    def _spawn_process(self) -> None:  # the pool's hook (CPython 3.9+) for each new worker
+        with _sigint_ignored():
+            super()._spawn_process()  # type: ignore[misc]
+
+
 def _shutdown(executor: Executor, wait: bool, cancel: bool) -> None:
     """Shut ``executor`` down; Dask's executor knows no ``cancel_futures``."""
     try:
@@ -78,12 +118,14 @@ class Backend:
         workers: int,
         factory: Callable[[], Executor] | None = None,
         on_close: Callable[[], None] | None = None,
+        quiet_cancel: bool = False,
     ) -> None:
         self.name = name
         self.executor = executor
         self.workers = max(1, int(workers))
         self._factory = factory
         self._on_close = on_close
+        self._quiet_cancel = quiet_cancel
 
     def restart(self) -> bool:
         """Replace the executor after its workers died; False if this backend cannot."""
@@ -106,10 +148,16 @@ class Backend:
         return self.restart()
 
     def close(self, cancel: bool = False) -> None:
-        """Shut the executor down (cancelling queued tasks when ``cancel``)."""
-        _shutdown(self.executor, wait=not cancel, cancel=cancel)
-        if self._on_close is not None:
-            self._on_close()
+        """Shut the executor down (cancelling queued tasks when ``cancel``).
+
+        A Dask cluster closed with its tasks cancelled (after Ctrl-C or an error) logs
+        a warning or a traceback for each task cut short; those are silenced while it
+        closes, so that the sweep's own message is the one line a user sees.
+        """
+        with _logging_silenced() if cancel and self._quiet_cancel else contextlib.nullcontext():
+            _shutdown(self.executor, wait=not cancel, cancel=cancel)
+            if self._on_close is not None:
+                self._on_close()
 
     def __enter__(self) -> Backend:
         return self
@@ -146,19 +194,19 @@ def _noop(_: int) -> None:
 
 
 def _process_pool(workers: int) -> ProcessPoolExecutor:
-    pool = ProcessPoolExecutor(
+    pool = _Pool(
         max_workers=workers,
         mp_context=multiprocessing.get_context("spawn"),
         initializer=_ignore_sigint,
     )
-    if threading.current_thread() is threading.main_thread():
-        # Start the workers now with Ctrl-C ignored: they inherit that from birth, so a
-        # Ctrl-C while a worker is still importing stops only the main process.
-        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
-        try:
-            list(pool.map(_noop, range(workers)))
-        finally:
-            signal.signal(signal.SIGINT, previous)
+    # Start the workers now (each ignores Ctrl-C from birth, see _Pool): a Ctrl-C
+    # meanwhile stops the main process alone, which takes the pool down with it.
+    try:
+        list(pool.map(_noop, range(workers)))
+    except BaseException:
+        _kill_workers(pool)
+        _shutdown(pool, wait=False, cancel=True)
+        raise
     return pool
 
 
@@ -182,30 +230,74 @@ def _dask_backend(workers: int, scheduler: str | None, where: str) -> Backend:
         ) from None
     cluster = None
     if scheduler:
-        try:
-            client = Client(scheduler, timeout=f"{SCHEDULER_TIMEOUT_S}s", set_as_default=False)
-        except (OSError, TimeoutError, ValueError) as error:
-            raise AllianceSimError(
-                f"{where}: cannot reach the Dask scheduler at {scheduler!r}"
-                f" within {SCHEDULER_TIMEOUT_S:g} s ({type(error).__name__}: {error})"
-            ) from None
+        client = _connect(Client, scheduler, where)
     else:
-        with dask.config.set(LOCAL_WORKER_CONFIG):
+        # The workers are started with Ctrl-C ignored (they inherit it), and the plugin
+        # makes a worker started later (after one died) ignore it too: Ctrl-C in the
+        # terminal reaches the whole process group, and the sweep, not each worker,
+        # should answer it.
+        from alliance_sim.batch._dask_plugin import IgnoreSigint
+
+        with dask.config.set(LOCAL_WORKER_CONFIG), _sigint_ignored():
             cluster = LocalCluster(
                 n_workers=workers,
                 threads_per_worker=1,
                 processes=True,
                 scheduler_kwargs={"dashboard": False},
             )
-        client = Client(cluster, set_as_default=False)
-    threads = sum(client.nthreads().values()) or workers
+            try:
+                client = Client(cluster, set_as_default=False)
+                client.register_plugin(IgnoreSigint())
+            except BaseException:
+                with _logging_silenced(), contextlib.suppress(Exception):
+                    cluster.close()
+                raise
+    try:
+        threads = sum(client.nthreads().values()) or workers
+    except BaseException:
+        with _logging_silenced(), contextlib.suppress(Exception):
+            client.close()
+            if cluster is not None:
+                cluster.close()
+        raise
 
     def close() -> None:
         client.close()
         if cluster is not None:
             cluster.close()
 
-    return Backend("dask", client.get_executor(pure=False), threads, on_close=close)
+    return Backend(
+        "dask", client.get_executor(pure=False), threads, on_close=close, quiet_cancel=True
+    )
+
+
+def _connect(client_class: Any, scheduler: str, where: str) -> Any:
+    """A Dask client of the scheduler at ``scheduler``, or a one-line error.
+
+    A client whose connection fails is closed at once: otherwise, when it is
+    garbage-collected, Dask's ``Client.__del__`` waits 10 s to close it and prints a
+    ``TimeoutError`` traceback after the message.
+    """
+
+    class QuietClient(client_class):  # type: ignore[misc, valid-type]
+        def start(self, **kwargs: Any) -> None:
+            try:
+                super().start(**kwargs)
+            except BaseException:
+                self.status = "closed"  # nothing to close gracefully: __del__ then does nothing
+                with contextlib.suppress(Exception):
+                    self._loop_runner.stop()
+                raise
+
+    try:
+        return QuietClient(scheduler, timeout=f"{SCHEDULER_TIMEOUT_S}s", set_as_default=False)
+    except Exception as error:  # OSError, TimeoutError, ValueError, TypeError (TLS), MemoryError…
+        text = " ".join(str(error).split())
+        text = text if len(text) <= 160 else text[:159] + "…"
+        raise AllianceSimError(
+            f"{where}: cannot reach the Dask scheduler at {scheduler!r}"
+            f" within {SCHEDULER_TIMEOUT_S:g} s ({type(error).__name__}: {text})"
+        ) from None
 
 
 def open_backend(

@@ -22,7 +22,7 @@ from matplotlib.figure import Figure
 from alliance_sim.batch.analyse import grid_summary, morris_indices, sobol_indices
 from alliance_sim.batch.design import points_table
 from alliance_sim.batch.figures import grid_figure, morris_figure, scatter_figure, sobol_figure
-from alliance_sim.batch.store import ResultStore
+from alliance_sim.batch.store import ResultStore, design_digest
 from alliance_sim.core.errors import AllianceSimError
 
 __all__ = ["Analysis", "analyse_folder", "analyse_runs", "save_analysis"]
@@ -108,26 +108,74 @@ def analyse_folder(
             output, or an analysis that cannot run yet.
     """
     store = ResultStore.open(folder)
-    manifest = store.manifest()
-    experiment: dict[str, Any] = manifest.get("experiment") or {}
-    design_settings = experiment.get("design") or {}
-    method = design_settings.get("method", "grid")
-    stored = list(manifest.get("outputs", []))
-    chosen = list(outputs) if outputs else stored
-    for name in chosen:
-        if name not in stored:
-            raise AllianceSimError(
-                f"{store.folder}: no output {name!r} in these results; they hold {', '.join(stored)}"
-            )
+    with store.reading():  # no sweep writes the folder meanwhile
+        manifest = store.manifest()
+        method, second_order, levels = _design_settings(store, manifest)
+        stored = list(manifest.get("outputs", []))
+        chosen = list(outputs) if outputs else stored
+        for name in chosen:
+            if name not in stored:
+                raise AllianceSimError(
+                    f"{store.folder}: no output {name!r} in these results;"
+                    f" they hold {', '.join(stored)}"
+                )
+        runs = store.read()
+        design = _design(store, manifest)
     return analyse_runs(
-        store.read(),
-        store.design(),
+        runs,
+        design,
         method,
         chosen,
-        second_order=bool(design_settings.get("second_order", True)),
-        levels=int(design_settings.get("levels", 4)),
+        second_order=second_order,
+        levels=levels,
         figures=figures,
     )
+
+
+def _design_settings(store: ResultStore, manifest: dict[str, Any]) -> tuple[str, bool, int]:
+    """The recorded design's method, Sobol ``second_order`` and Morris ``levels``, checked."""
+    from alliance_sim.batch.design import METHODS
+
+    experiment = manifest.get("experiment") or {}
+    settings = experiment.get("design") or {}
+    if isinstance(settings, str):
+        settings = {"method": settings}
+    where = f"{store.folder}: manifest.json: experiment.design"
+    if not isinstance(settings, dict):
+        raise AllianceSimError(f"{where} is not a design (a method name or a table)")
+    method = settings.get("method", "grid")
+    if not isinstance(method, str) or method not in METHODS:
+        raise AllianceSimError(f"{where}.method: not one of {', '.join(METHODS)}")
+    second_order = settings.get("second_order", True)
+    if not isinstance(second_order, bool):
+        raise AllianceSimError(f"{where}.second_order: not true or false")
+    levels = settings.get("levels", 4)
+    if not isinstance(levels, int) or isinstance(levels, bool) or not 2 <= levels <= 1000:
+        raise AllianceSimError(f"{where}.levels: not a whole number from 2 to 1,000")
+    return method, second_order, levels
+
+
+def _design(store: ResultStore, manifest: dict[str, Any]) -> pd.DataFrame:
+    """The folder's design; rebuilt from its experiment if ``design.parquet`` is damaged.
+
+    The rebuilt design is used only if it matches the digest the manifest records.
+    """
+    try:
+        return store.design()
+    except AllianceSimError as error:
+        recorded = manifest.get("experiment")
+        if not isinstance(recorded, dict) or not manifest.get("design_digest"):
+            raise
+        problem = error
+    from alliance_sim.batch.spec import Experiment
+
+    try:
+        design = Experiment.from_mapping(recorded, f"{store.folder}/manifest.json").design()
+    except AllianceSimError:
+        raise problem from None
+    if design_digest(design) != manifest["design_digest"]:
+        raise problem
+    return design
 
 
 def save_analysis(analysis: Analysis, folder: str | Path) -> list[Path]:

@@ -33,9 +33,12 @@ a :class:`~concurrent.futures.Executor` (through a
   (:func:`concurrent.futures.wait` never reports such a future) is looked for on
   every pass and its task runs again; an executor that refuses tasks stops the
   sweep with an error. Finished runs are kept in every case.
-* **Results.** Each finished task's rows are written to the results folder as a
-  part file before the next progress report, so an interruption loses only
-  unfinished runs; without a folder the rows are kept in memory.
+* **Results.** Each finished task's rows are written to the results folder before
+  the next progress report (:meth:`~alliance_sim.batch.store.ResultStore.write_runs`:
+  its extra tables' rows first, its run rows last, as the commit), so an
+  interruption loses only unfinished runs; without a folder the rows are kept in
+  memory. A full disk stops the sweep with
+  :class:`~alliance_sim.batch.store.DiskFullError`; the stored runs are kept.
 * **Stopping.** ``should_stop`` (a callable or a :class:`threading.Event`) is
   checked between tasks (at least once a second): no new tasks start, running
   ones finish and are kept, and the result says ``complete = False``.
@@ -419,13 +422,16 @@ class _Run:
         frame["wall_s"] = results["wall_s"].to_numpy(dtype=float)
         frame = frame.sort_values("run_id", kind="stable")
         table = pa.Table.from_pandas(frame, schema=self.schema, preserve_index=False)
-        if self.store is not None:
-            for name, parts in extras.items():
-                self.store.write_part(
-                    pa.Table.from_pandas(pd.concat(parts, ignore_index=True), preserve_index=False),
-                    name,
-                )
-            self.store.write_part(table)
+        if self.store is not None:  # the run rows last: they commit the extra rows
+            self.store.write_runs(
+                table,
+                {
+                    name: pa.Table.from_pandas(
+                        pd.concat(parts, ignore_index=True), preserve_index=False
+                    )
+                    for name, parts in extras.items()
+                },
+            )
         else:
             self.collected.append(table)
             for name, parts in extras.items():

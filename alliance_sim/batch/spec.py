@@ -89,8 +89,21 @@ VARY_KEYS: dict[str, tuple[str, ...]] = {
     "morris": ("low", "high"),
 }
 
-MAX_RUNS = 10_000_000
-"""The most runs one experiment may have (a guard against a typo such as n = 10**9)."""
+MAX_RUNS = 1_000_000
+"""The most runs one experiment may have (a guard against a typo such as n = 10**9).
+
+Checked arithmetically, before any design is built: a million runs are a day of a
+200-patient clinic on two cores, and their design table alone takes ~100 MB.
+"""
+
+MAX_MORRIS_LEVELS = 1_000
+"""The most grid levels a Morris design may have (SALib's usual values are 4 to 10)."""
+
+MAX_CSV_BYTES = 64 * 2**20
+"""The largest csv file of design points read."""
+
+BIG_INT = 2**63
+"""Integers beyond this are refused before any arithmetic on them (no OverflowError)."""
 
 
 class ExperimentError(AllianceSimError):
@@ -102,11 +115,38 @@ def _is_int(value: Any) -> bool:
 
 
 def _is_number(value: Any) -> bool:
-    return (
-        isinstance(value, numbers.Real)
-        and not isinstance(value, bool | np.bool_)
-        and not math.isnan(float(value))
-    )
+    if not isinstance(value, numbers.Real) or isinstance(value, bool | np.bool_):
+        return False
+    if isinstance(value, numbers.Integral):
+        return abs(int(value)) < BIG_INT
+    return not math.isnan(float(value))
+
+
+def _digits(n: int) -> int:
+    """About how many decimal digits ``n`` has (without ``str``, which refuses huge ints)."""
+    return int(abs(n).bit_length() * math.log10(2)) + 1
+
+
+def _show(value: Any) -> str:
+    """``repr(value)`` for a message, shortened when long (a 400-digit number, a big table)."""
+    if _is_int(value) and abs(int(value)) >= 10**15:
+        return f"{'-' if value < 0 else ''}(a number of about {_digits(int(value))} digits)"
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "…"
+
+
+def _count(n: int) -> str:
+    """A count for a message: ``6,000,000``, or ``about 10^400`` when absurd."""
+    return f"{n:,}" if n < 10**15 else f"about 10^{_digits(n) - 1}"
+
+
+def _validate(name: str, value: Any) -> Any:
+    """``SCHEMA[name].validate(value)``, with huge integers refused before any arithmetic."""
+    if _is_int(value) and abs(int(value)) >= BIG_INT:
+        raise ParameterError(
+            f"{name} = {_show(value)} is far out of range: allowed is {SCHEMA[name].allowed()}"
+        )
+    return SCHEMA[name].validate(value)
 
 
 @dataclass(frozen=True)
@@ -243,15 +283,19 @@ class _Parser:
 
         method, design = self.design(data.get("design"))
         replicates = data.get("replicates", 1)
-        if not _is_int(replicates) or replicates < 1:
+        if not _is_int(replicates) or not 1 <= replicates <= MAX_RUNS:
             raise self.error(
-                "replicates", f"replicates = {replicates!r} is not allowed: a whole number ≥ 1"
+                "replicates",
+                f"replicates = {_show(replicates)} is not allowed: a whole number from 1 to"
+                f" {MAX_RUNS:,}",
             )
         seed = data.get("seed", 0)
         try:
             seed = check_seed(seed)
-        except ParameterError as error:
-            raise self.error("seed", str(error)) from None
+        except ParameterError:
+            raise self.error(
+                "seed", f"seed = {_show(seed)} is not allowed: a whole number from 0 to 2**63 - 1"
+            ) from None
         outputs = self.outputs(data.get("outputs"))
         points = None
         if method == "csv":
@@ -259,9 +303,9 @@ class _Parser:
                 raise self.error(
                     "vary", "a csv design takes its varied parameters from the file's columns"
                 )
-            points, factors = self.csv_points(design["file"], fixed)
+            points, factors = self.csv_points(design["file"], fixed, replicates)
         else:
-            factors = self.vary(data.get("vary"), method, fixed)
+            factors = self.vary(data.get("vary"), method, fixed, replicates)
         results = data.get("results")
         if results is not None and not isinstance(results, str):
             raise self.error("results", f"results = {results!r} must be a folder path (a string)")
@@ -299,14 +343,52 @@ class _Parser:
             source=self.source,
             mapping=self.mapping(data, scenario_ref, design),
         )
-        n_points = experiment.n_points()
-        if n_points * experiment.replicates > MAX_RUNS:
-            raise self.error(
-                "replicates",
-                f"{n_points} points × {experiment.replicates} replicates is more than"
-                f" {MAX_RUNS:,} runs",
-            )
+        self.check_size(experiment, data.get("vary"))
         return experiment
+
+    def check_size(self, experiment: Experiment, vary: Any) -> None:
+        """Refuse a design of more than :data:`MAX_RUNS` runs, naming the key responsible.
+
+        Counted arithmetically (nothing is sampled or allocated); called before
+        :meth:`Experiment.design` can ever run.
+        """
+        n_points = experiment.n_points()
+        runs = n_points * experiment.replicates
+        if runs <= MAX_RUNS:
+            return
+        method = experiment.method
+        if method == "grid":
+            factor = max(experiment.factors, key=lambda f: len(f.values))
+            entry = vary.get(factor.name) if isinstance(vary, Mapping) else None
+            sub = "levels" if isinstance(entry, Mapping) and "levels" in entry else "values"
+            key = f"vary.{factor.name}.{sub}"
+            shown = (
+                f"levels = {entry['levels']}"
+                if sub == "levels" and isinstance(entry, Mapping)
+                else f"{len(factor.values):,} values"
+            )
+            sizes = " × ".join(f"{len(f.values):,}" for f in experiment.factors)
+            points = (
+                f"{sizes} = {_count(n_points)} points"
+                if len(experiment.factors) > 1
+                else (f"{_count(n_points)} points")
+            )
+        else:
+            key, setting = {
+                "lhs": ("design.n", "n"),
+                "sobol": ("design.n", "n"),
+                "morris": ("design.trajectories", "trajectories"),
+                "csv": ("design.file", "file"),
+            }[method]
+            value = getattr(experiment, setting, None) if setting != "file" else None
+            shown = f"{setting} = {_show(value)}" if value is not None else "its rows"
+            points = f"{_count(n_points)} points"
+        raise self.error(
+            key,
+            f"{shown} gives {points} × {experiment.replicates:,} replicates ="
+            f" {_count(runs)} runs, more than the {MAX_RUNS:,} an experiment may have;"
+            " use fewer points or replicates, or split the experiment",
+        )
 
     def mapping(
         self, data: Mapping[str, Any], scenario_ref: str, design: Mapping[str, Any]
@@ -331,10 +413,12 @@ class _Parser:
             raise self.error("parameters", f"must be a table ([parameters]), not {table!r}")
         out: dict[str, Any] = {}
         for key, value in table.items():
+            if not isinstance(key, str):
+                raise self.error("parameters", f"{_show(key)} is not a parameter name")
             if key not in SCHEMA:
                 raise self.error(f"parameters.{key}", str(unknown_name_error(key)))
             try:
-                out[key] = SCHEMA[key].validate(value)
+                out[key] = _validate(key, value)
             except ParameterError as error:
                 raise self.error(f"parameters.{key}", str(error)) from None
         return out
@@ -362,9 +446,9 @@ class _Parser:
                 )
         out = dict(table)
         if method == "lhs":
-            self.whole(out, "n", 1, required=True)
+            self.whole(out, "n", 1, MAX_RUNS, required=True)
         elif method == "sobol":
-            n = self.whole(out, "n", 1, required=True)
+            n = self.whole(out, "n", 1, MAX_RUNS, required=True)
             if n & (n - 1):
                 below, above = nearest_powers_of_two(n)
                 raise self.error(
@@ -378,8 +462,8 @@ class _Parser:
         elif method == "morris":
             out.setdefault("trajectories", 10)
             out.setdefault("levels", 4)
-            self.whole(out, "trajectories", 2)
-            levels = self.whole(out, "levels", 2)
+            self.whole(out, "trajectories", 2, MAX_RUNS)
+            levels = self.whole(out, "levels", 2, MAX_MORRIS_LEVELS)
             if levels % 2:
                 raise self.error(
                     "design.levels", f"levels = {levels} must be even (Morris grids need it)"
@@ -388,14 +472,15 @@ class _Parser:
             raise self.error("design.file", "a csv design needs file = the path of its points")
         return method, out
 
-    def whole(self, table: Mapping[str, Any], key: str, low: int, required: bool = False) -> int:
+    def whole(
+        self, table: Mapping[str, Any], key: str, low: int, high: int, required: bool = False
+    ) -> int:
+        allowed = f"a whole number from {low} to {high:,}"
         if key not in table and required:
-            raise self.error(f"design.{key}", f"missing: a whole number ≥ {low}")
+            raise self.error(f"design.{key}", f"missing: {allowed}")
         value: Any = table.get(key)
-        if not _is_int(value) or value < low:
-            raise self.error(
-                f"design.{key}", f"{key} = {value!r} is not allowed: a whole number ≥ {low}"
-            )
+        if not _is_int(value) or not low <= value <= high:
+            raise self.error(f"design.{key}", f"{key} = {_show(value)} is not allowed: {allowed}")
         return int(value)
 
     def outputs(self, value: Any) -> list[str]:
@@ -404,28 +489,38 @@ class _Parser:
         if not isinstance(value, list) or not value:
             raise self.error("outputs", f"outputs = {value!r} must be a non-empty list of metrics")
         for name in value:
+            if not isinstance(name, str):
+                raise self.error(
+                    "outputs",
+                    f"{_show(name)} is not a metric name: outputs is a list of names such as"
+                    ' ["adherence", "dropout"]',
+                )
             if name not in METRICS:
                 raise self.error(
-                    "outputs", f"unknown metric {name!r}; allowed are {', '.join(METRICS)}"
+                    "outputs", f"unknown metric {_show(name)}; allowed are {', '.join(METRICS)}"
                 )
         if len(set(value)) != len(value):
             raise self.error("outputs", "a metric is listed twice")
         return list(value)
 
-    def vary(self, table: Any, method: str, fixed: Mapping[str, Any]) -> list[Factor]:
+    def vary(
+        self, table: Any, method: str, fixed: Mapping[str, Any], replicates: int
+    ) -> list[Factor]:
         if not isinstance(table, Mapping) or not table:
             raise self.error("vary", "missing: a [vary] table with at least one parameter")
         factors = []
         for name, entry in table.items():
+            if not isinstance(name, str):
+                raise self.error("vary", f"{_show(name)} is not a parameter name")
             key = f"vary.{name}"
             if name not in SCHEMA:
                 raise self.error(key, str(unknown_name_error(name)))
             if name in fixed:
                 raise self.error(key, f"{name} is both fixed under [parameters] and varied")
-            factors.append(self.factor(name, entry, method, key))
+            factors.append(self.factor(name, entry, method, key, replicates))
         return factors
 
-    def factor(self, name: str, entry: Any, method: str, key: str) -> Factor:
+    def factor(self, name: str, entry: Any, method: str, key: str, replicates: int) -> Factor:
         spec = SCHEMA[name]
         if isinstance(entry, list):
             entry = {"values": entry}
@@ -435,7 +530,7 @@ class _Parser:
                 f"{entry!r} must be a list of values or a table such as {{ low = 0.2, high = 0.8 }}",
             )
         for sub in entry:
-            if sub not in VARY_KEYS[method]:
+            if not isinstance(sub, str) or sub not in VARY_KEYS[method]:
                 raise self.error(
                     f"{key}.{sub}",
                     f"not a setting of a factor in a {method} design; allowed are "
@@ -448,16 +543,17 @@ class _Parser:
                 f"{name} is not numeric ({spec.allowed()}): vary it in a grid design with values = [...]",
             )
         if method == "grid":
-            return self.grid_factor(name, entry, key)
+            return self.grid_factor(name, entry, key, replicates)
         low = self.bound(name, entry, "low", key, spec.low)
         high = self.bound(name, entry, "high", key, spec.high)
         if not low < high:
             raise self.error(f"{key}.high", f"high = {high:g} must be greater than low = {low:g}")
         distribution = entry.get("distribution", "uniform")
-        if distribution not in DISTRIBUTIONS:
+        if not isinstance(distribution, str) or distribution not in DISTRIBUTIONS:
             raise self.error(
                 f"{key}.distribution",
-                f"unknown distribution {distribution!r}; allowed are {', '.join(DISTRIBUTIONS)}",
+                f"unknown distribution {_show(distribution)}; allowed are"
+                f" {', '.join(DISTRIBUTIONS)}",
             )
         needs = {"uniform": (), "normal": ("mean", "sd"), "triangular": ("peak",)}[distribution]
         for sub in ("mean", "sd", "peak"):
@@ -493,13 +589,13 @@ class _Parser:
     def bound(self, name: str, entry: Mapping[str, Any], sub: str, key: str, default: Any) -> float:
         value = entry.get(sub, default)
         try:
-            return float(SCHEMA[name].validate(value))
+            return float(_validate(name, value))
         except ParameterError as error:
             raise self.error(
                 f"{key}.{sub}", f"bounds outside the parameter's range: {error}"
             ) from None
 
-    def grid_factor(self, name: str, entry: Mapping[str, Any], key: str) -> Factor:
+    def grid_factor(self, name: str, entry: Mapping[str, Any], key: str, replicates: int) -> Factor:
         spec = SCHEMA[name]
         if "values" in entry:
             for sub in ("low", "high", "levels"):
@@ -507,11 +603,17 @@ class _Parser:
                     raise self.error(f"{key}.{sub}", "give either values or low, high and levels")
             values = entry["values"]
             if not isinstance(values, list) or not values:
-                raise self.error(f"{key}.values", f"{values!r} must be a non-empty list")
+                raise self.error(f"{key}.values", f"{_show(values)} must be a non-empty list")
+            if len(values) * replicates > MAX_RUNS:
+                raise self.error(
+                    f"{key}.values",
+                    f"{len(values):,} values × {replicates:,} replicates are more than the"
+                    f" {MAX_RUNS:,} runs an experiment may have",
+                )
             checked = []
             for value in values:
                 try:
-                    checked.append(spec.validate(value))
+                    checked.append(_validate(name, value))
                 except ParameterError as error:
                     raise self.error(f"{key}.values", str(error)) from None
             if len(set(checked)) != len(checked):
@@ -528,7 +630,13 @@ class _Parser:
         levels = entry["levels"]
         if not _is_int(levels) or levels < 2:
             raise self.error(
-                f"{key}.levels", f"levels = {levels!r} is not allowed: a whole number ≥ 2"
+                f"{key}.levels", f"levels = {_show(levels)} is not allowed: a whole number ≥ 2"
+            )
+        if levels * replicates > MAX_RUNS:  # refused before a single level is made
+            raise self.error(
+                f"{key}.levels",
+                f"levels = {_show(levels)} gives {_count(levels * replicates)} runs with"
+                f" {replicates:,} replicates, more than the {MAX_RUNS:,} an experiment may have",
             )
         if not low < high:
             raise self.error(f"{key}.high", f"high = {high:g} must be greater than low = {low:g}")
@@ -538,21 +646,39 @@ class _Parser:
             return Factor(name, values=tuple(values_int), integer=True)
         return Factor(name, values=tuple(float(round(v, 12)) for v in grid))
 
-    def csv_points(self, file: str, fixed: Mapping[str, Any]) -> tuple[pd.DataFrame, list[Factor]]:
+    def csv_points(
+        self, file: str, fixed: Mapping[str, Any], replicates: int
+    ) -> tuple[pd.DataFrame, list[Factor]]:
         path = self.base_dir / file
+        if not path.exists():
+            raise self.error("design.file", f"no such file: {path}")
+        if not path.is_file():  # a folder, a FIFO or a device would hang or never end
+            raise self.error("design.file", f"{path} is not a regular file")
+        size = path.stat().st_size
+        if size > MAX_CSV_BYTES:
+            raise self.error(
+                "design.file",
+                f"{path} is {size / 2**20:,.0f} MB; a design file may have at most"
+                f" {MAX_CSV_BYTES // 2**20} MB",
+            )
         try:
             points = pd.read_csv(path)
-        except FileNotFoundError:
-            raise self.error("design.file", f"no such file: {path}") from None
         except (OSError, ValueError, pd.errors.ParserError) as error:
             raise self.error("design.file", f"cannot read {path}: {error}") from None
         if points.empty or not len(points.columns):
             raise self.error("design.file", f"{path} has no points")
+        if len(points) * replicates > MAX_RUNS:
+            raise self.error(
+                "design.file",
+                f"{path} has {len(points):,} points × {replicates:,} replicates ="
+                f" {len(points) * replicates:,} runs, more than the {MAX_RUNS:,} an"
+                " experiment may have",
+            )
         factors = []
         for column in points.columns:
-            where = f"design.file ({path}, column {column!r})"
-            if column not in SCHEMA:
-                raise self.error(where, str(unknown_name_error(column)))
+            where = f"design.file ({path}, column {_show(column)})"
+            if not isinstance(column, str) or column not in SCHEMA:
+                raise self.error(where, str(unknown_name_error(str(column))))
             if column in fixed:
                 raise self.error(where, f"{column} is both fixed under [parameters] and varied")
             spec = SCHEMA[column]
@@ -561,7 +687,7 @@ class _Parser:
                 if spec.kind is Kind.INT and isinstance(value, float) and value.is_integer():
                     value = int(value)
                 try:
-                    values.append(spec.validate(value))
+                    values.append(_validate(column, value))
                 except ParameterError as error:
                     raise self.error(f"{where}, row {row + 1}", str(error)) from None
             points[column] = values
@@ -588,7 +714,13 @@ def parse_experiment(text: str, source: str, base_dir: str | Path | None = None)
     Raises:
         ExperimentError: naming the file, the key and the reason.
     """
-    data = read_toml(text, source, ExperimentError)
+    try:
+        data = read_toml(text, source, ExperimentError)
+    except (ValueError, RecursionError) as error:  # e.g. an integer of more than 4,300 digits
+        if isinstance(error, ExperimentError):
+            raise
+        reason = " ".join(str(error).split())[:120] or type(error).__name__
+        raise ExperimentError(f"{source}: not valid TOML: {reason}") from None
     return Experiment.from_mapping(data, source, base_dir)
 
 

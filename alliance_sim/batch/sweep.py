@@ -18,7 +18,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
@@ -31,10 +30,17 @@ from alliance_sim.batch.executors import Backend, as_backend, open_backend
 from alliance_sim.batch.models import Clinic, Model
 from alliance_sim.batch.runner import Progress, StopSignal, run_design
 from alliance_sim.batch.spec import Experiment
-from alliance_sim.batch.store import ResultStore
+from alliance_sim.batch.store import ResultStore, fingerprint
 from alliance_sim.core.errors import AllianceSimError
 
-__all__ = ["SweepResult", "default_results_folder", "open_experiment", "run_experiment"]
+__all__ = [
+    "SweepResult",
+    "default_results_folder",
+    "experiment_fingerprint",
+    "open_experiment",
+    "open_results",
+    "run_experiment",
+]
 
 
 @dataclass
@@ -54,6 +60,8 @@ class SweepResult:
     """Runs the folder already held when this call started (a resumed sweep)."""
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     """Extra tables (``sessions``) when there is no folder (with a folder: ``<folder>/sessions``)."""
+    notes: list[str] = field(default_factory=list)
+    """One-line notes from the results folder: parts set aside on resume, compaction skipped."""
 
     @property
     def n_errors(self) -> int:
@@ -68,12 +76,8 @@ def default_results_folder(experiment: Experiment) -> Path:
     )
 
 
-def _same(a: Any, b: Any) -> bool:
-    return json.dumps(a, sort_keys=True, default=str) == json.dumps(b, sort_keys=True, default=str)
-
-
 def open_experiment(folder: str | Path) -> tuple[ResultStore, Experiment]:
-    """Open a results folder and rebuild the experiment its manifest records.
+    """Open a results folder (to read) and rebuild the experiment its manifest records.
 
     Raises:
         AllianceSimError: when the folder is not a results folder of an experiment.
@@ -86,23 +90,53 @@ def open_experiment(folder: str | Path) -> tuple[ResultStore, Experiment]:
     return store, experiment
 
 
-def _check_same_experiment(
-    store: ResultStore, experiment: Experiment, design: pd.DataFrame
-) -> None:
-    manifest = store.manifest()
-    recorded = manifest.get("experiment") or {}
-    if not _same(recorded, experiment.mapping) or not store.design().equals(design):
-        raise AllianceSimError(
-            f"{store.folder}: holds the results of a different experiment"
-            f" ({recorded.get('name', '?')!r}, {manifest.get('n_runs')} runs);"
-            " choose another results folder (--results) or delete this one"
-        )
+def _identity(experiment: Experiment) -> dict[str, Any]:
+    """What the manifest records beside the experiment, and the fingerprint covers."""
+    return {"parameters": {name: _plain(value) for name, value in experiment.base.items()}}
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, tuple | list):
+        return [_plain(v) for v in value]
+    return value.item() if hasattr(value, "item") else value
+
+
+def experiment_fingerprint(experiment: Experiment, design: pd.DataFrame | None = None) -> str:
+    """The fingerprint a results folder of ``experiment`` carries (see :mod:`.store`)."""
+    design = experiment.design() if design is None else design
+    return fingerprint(design, experiment.outputs, experiment.mapping, _identity(experiment))
+
+
+def open_results(
+    folder: str | Path, experiment: Experiment, design: pd.DataFrame | None = None
+) -> ResultStore:
+    """Lock ``folder`` for a sweep of ``experiment``: create it, or check it for a resume.
+
+    The returned store holds the folder's lock until it is closed (use it in a
+    ``with`` block); its :attr:`~ResultStore.notes` say what the check set aside,
+    and :attr:`~ResultStore.stored` how many runs are already stored. Pass it to
+    :func:`run_experiment` as ``results``.
+
+    Raises:
+        FolderInUseError: when another sweep holds the folder (the message names it).
+        DiskFullError: when the disk is full.
+        AllianceSimError: for a folder of another experiment (another seed, design,
+            scenario, outputs), or one whose parts without a manifest are not all of
+            this experiment.
+    """
+    return ResultStore.prepare(
+        folder,
+        experiment.design if design is None else design,
+        experiment.outputs,
+        experiment.mapping,
+        _identity(experiment),
+    )
 
 
 def run_experiment(
     experiment: Experiment,
     *,
-    results: str | Path | None = None,
+    results: str | Path | ResultStore | None = None,
     executor: str | Executor | Backend = "serial",
     workers: int | None = None,
     scheduler: str | None = None,
@@ -117,9 +151,11 @@ def run_experiment(
     Args:
         experiment: the validated experiment (:func:`~alliance_sim.batch.load_experiment`
             or :meth:`Experiment.from_mapping`).
-        results: the results folder. ``None`` keeps everything in memory (no files).
-            If the folder holds this experiment already, only its unfinished runs
-            run (resume); if it holds another experiment, an error says so.
+        results: the results folder, or a store :func:`open_results` opened. ``None``
+            keeps everything in memory (no files). If the folder holds this
+            experiment already, its parts are checked (damaged or foreign ones set
+            aside) and only its unfinished runs run (resume); if it holds another
+            experiment, or another sweep is writing it, an error says so.
         executor: ``"serial"`` (in this process; the default, right for small
             sweeps and the web app), ``"processes"`` (a local pool), ``"dask"``, or
             any ``concurrent.futures.Executor`` / :class:`Backend` you manage.
@@ -132,25 +168,76 @@ def run_experiment(
         model: the model to run instead of the clinic (see
             :mod:`alliance_sim.batch.models`); default
             ``Clinic(experiment.base, experiment.outputs, experiment.sessions)``.
-        compact: merge the folder's part files into one when the sweep completes.
+        compact: merge the folder's part files when the sweep completes (in groups
+            that fit the free disk space; skipped with a note when none does).
         task_timeout: seconds a task may run before its runs are given up and
             recorded as ``failed`` (``None``: no limit; see
             :func:`~alliance_sim.batch.runner.run_design` for what each executor can do).
 
     Raises:
+        FolderInUseError: when another sweep holds the results folder.
+        DiskFullError: when the disk fills; the finished runs are kept.
         AllianceSimError: for a folder holding another experiment, or an executor
             that cannot start (e.g. an unreachable scheduler).
         KeyboardInterrupt: after recording the session; finished runs stay stored.
     """
-    design = experiment.design()
     model = (
         model
         if model is not None
         else Clinic(experiment.base, experiment.outputs, experiment.sessions)
     )
-    folder = Path(results) if results is not None else None
-    if folder is not None and ResultStore.exists(folder):
-        _check_same_experiment(ResultStore.open(folder), experiment, design)
+    if isinstance(results, ResultStore):
+        store: ResultStore | None = results
+        owned_store = False
+        if not results.locked:
+            raise AllianceSimError(
+                f"{results.folder}: the store is open to read; open_results opens it for a sweep"
+            )
+        design = results.design()
+        if results.fingerprint != experiment_fingerprint(experiment, design):
+            raise AllianceSimError(f"{results.folder}: the store is of another experiment")
+    elif results is not None:
+        store, owned_store = open_results(results, experiment), True
+        design = store.design()
+    else:
+        store, owned_store = None, False
+        design = experiment.design()
+    try:
+        return _run(
+            experiment,
+            design,
+            model,
+            store,
+            executor,
+            workers,
+            scheduler,
+            progress,
+            should_stop,
+            compact,
+            task_timeout,
+        )
+    except BaseException:
+        if owned_store and store is not None:
+            store.discard_new()  # a sweep that stored nothing leaves no new folder
+        raise
+    finally:
+        if owned_store and store is not None:
+            store.close()
+
+
+def _run(
+    experiment: Experiment,
+    design: pd.DataFrame,
+    model: Model,
+    store: ResultStore | None,
+    executor: str | Executor | Backend,
+    workers: int | None,
+    scheduler: str | None,
+    progress: Progress | None,
+    should_stop: StopSignal | None,
+    compact: bool,
+    task_timeout: float | None,
+) -> SweepResult:
     owned = isinstance(executor, str)  # close only what this call opened
     if isinstance(executor, str):
         where = "scheduler"
@@ -159,20 +246,13 @@ def run_experiment(
         backend = open_backend(executor, workers, scheduler, where=where)
     else:
         backend = as_backend(executor)
-    store = None
-    stored_before = 0
+    stored_before = store.stored if store is not None else 0
     try:
-        if folder is not None and ResultStore.exists(folder):
-            store = ResultStore.open(folder)
-            store.clean_temporary()
-            stored_before = len(store.done_run_ids())
-        elif folder is not None:
-            store = ResultStore.create(folder, design, experiment.outputs, experiment.mapping)
+        session = store.start_session(backend.name, backend.workers) if store is not None else -1
     except BaseException:
         if owned:
             backend.close(cancel=True)
         raise
-    session = store.start_session(backend.name, backend.workers) if store is not None else -1
     outcome = None
     interrupted = True
     try:
@@ -191,14 +271,11 @@ def run_experiment(
         if owned:
             backend.close(cancel=interrupted)
         if store is not None:
-            new = (
-                outcome.n_new if outcome is not None else len(store.done_run_ids()) - stored_before
-            )
+            new = outcome.n_new if outcome is not None else store.stored - stored_before
             store.end_session(session, new, bool(outcome and outcome.complete))
     if store is not None and outcome.complete and compact:
-        store.compact()
-        if experiment.sessions:
-            store.compact("sessions")
+        for table in store.table_names():
+            store.compact(table)
         runs = store.read()
     else:
         runs = outcome.runs
@@ -210,4 +287,5 @@ def run_experiment(
         folder=store.folder if store is not None else None,
         stored_before=stored_before,
         tables=outcome.tables,
+        notes=list(store.notes) if store is not None else [],
     )

@@ -6,11 +6,11 @@ import argparse
 import json
 import math
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from alliance_sim.core.errors import AllianceSimError
+from alliance_sim.core.errors import AllianceSimError, shown
 from alliance_sim.core.params import parse_value
 
 PROG = "alliance-sim"
@@ -44,7 +44,7 @@ def parse_sets(items: Sequence[str], flag: str) -> dict[str, Any]:
         name, sep, value = item.partition("=")
         if not sep or not name.strip():
             raise AllianceSimError(
-                f"{flag} {item!r}: expected NAME=VALUE, e.g. {flag} empathy_mean=0.3"
+                f"{flag} {shown(item)}: expected NAME=VALUE, e.g. {flag} empathy_mean=0.3"
             )
         out[name.strip()] = parse_value(name.strip(), value)
     return out
@@ -54,9 +54,11 @@ def seed_type(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"seed {text!r} is not a whole number") from None
+        raise argparse.ArgumentTypeError(f"seed {shown(text)} is not a whole number") from None
     if not 0 <= value < 2**63:
-        raise argparse.ArgumentTypeError(f"seed {value} is out of range: allowed 0 to 2**63 - 1")
+        raise argparse.ArgumentTypeError(
+            f"seed {shown(value)} is out of range: allowed 0 to 2**63 - 1"
+        )
     return value
 
 
@@ -64,9 +66,13 @@ def replicates_type(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"replicates {text!r} is not a whole number") from None
+        raise argparse.ArgumentTypeError(
+            f"replicates {shown(text)} is not a whole number"
+        ) from None
     if not 2 <= value <= 10_000:
-        raise argparse.ArgumentTypeError(f"replicates {value} is out of range: allowed 2 to 10000")
+        raise argparse.ArgumentTypeError(
+            f"replicates {shown(value)} is out of range: allowed 2 to 10000"
+        )
     return value
 
 
@@ -77,10 +83,12 @@ def positive_int(low: int, high: int, what: str) -> Any:
         try:
             value = int(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"{what} {text!r} is not a whole number") from None
+            raise argparse.ArgumentTypeError(
+                f"{what} {shown(text)} is not a whole number"
+            ) from None
         if not low <= value <= high:
             raise argparse.ArgumentTypeError(
-                f"{what} {value} is out of range: allowed {low} to {high}"
+                f"{what} {shown(value)} is out of range: allowed {low} to {high}"
             )
         return value
 
@@ -128,27 +136,26 @@ def print_json(data: Any) -> None:
 FIGURE_TYPES = (".png", ".svg", ".pdf")
 
 
-def check_figure_path(path: str) -> Path:
-    """Check a --figure path before any work is done."""
-    target = Path(path)
-    if target.suffix.lower() not in FIGURE_TYPES:
-        raise AllianceSimError(
-            f"--figure {path!r}: unsupported file type; allowed are " + ", ".join(FIGURE_TYPES)
-        )
-    if not target.parent.is_dir():
-        raise AllianceSimError(
-            f"--figure {path!r}: the folder {str(target.parent)!r} does not exist"
-        )
-    return target
+def check_figure_path(path: str, option: str = "--figure") -> Path:
+    """Check a --figure path before any work is done (suffix, folder, not a folder itself)."""
+    from alliance_sim.records.io import check_output_path
+
+    return check_output_path(path, FIGURE_TYPES, option)
 
 
-def save_figure(fig: Any, path: str) -> Path:
-    """Save ``fig`` to ``path`` under a temporary name first, then rename it."""
-    target = check_figure_path(path)
-    tmp = target.with_name(f".{target.name}.tmp{target.suffix}")
-    try:
-        fig.savefig(tmp, dpi=110)
-        tmp.replace(target)
-    except OSError as error:
-        raise AllianceSimError(f"cannot write {target}: {error}") from None
+def figure_writer(fig: Any) -> Callable[[Path], None]:
+    """A writer of ``fig`` for :func:`alliance_sim.records.io.write_files` (format from the suffix)."""
+
+    def write(path: Path) -> None:
+        fig.savefig(path, dpi=110, format=path.suffix.lstrip(".").lower() or "png")
+
+    return write
+
+
+def save_figure(fig: Any, path: str, option: str = "--figure") -> Path:
+    """Save ``fig`` to ``path`` all-or-nothing: a temporary file first, removed on failure."""
+    from alliance_sim.records.io import write_files
+
+    target = check_figure_path(path, option)
+    write_files({target: figure_writer(fig)}, option)
     return target

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import errno
+import os
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -66,25 +70,48 @@ def parse_outputs(text: str | None) -> list[str] | None:
 
 
 def check_csv_path(text: str | None) -> Path | None:
-    """Check a ``--csv`` path before any work is done."""
+    """Check a ``--csv`` path before any work is done: a .csv file in a writable folder."""
     if text is None:
         return None
     path = Path(text)
     if path.suffix.lower() != ".csv":
         raise AllianceSimError(f"--csv {text!r}: the file name must end in .csv")
-    if not path.parent.is_dir():
-        raise AllianceSimError(f"--csv {text!r}: the folder {str(path.parent)!r} does not exist")
+    probe = path.with_name(f".{path.name}.{os.getpid()}.probe")
+    try:
+        if path.is_dir():
+            raise AllianceSimError(f"--csv {text!r}: is a folder; give a file name ending in .csv")
+        if not path.parent.is_dir():
+            raise AllianceSimError(
+                f"--csv {text!r}: the folder {str(path.parent)!r} does not exist"
+            )
+        with open(probe, "x", encoding="utf-8"):
+            pass
+    except OSError as error:
+        raise AllianceSimError(
+            f"--csv {text!r}: cannot write in the folder {str(path.parent)!r}"
+            f" ({error.strerror or error})"
+        ) from None
+    finally:
+        with contextlib.suppress(OSError):
+            probe.unlink()
     return path
 
 
 def write_csv(frame: Any, path: Path) -> None:
-    """Write ``frame`` to ``path`` (temporary name first)."""
+    """Write ``frame`` to ``path``: all or nothing (a temporary file, renamed into place)."""
     tmp = path.with_name(f".{path.name}.tmp")
     try:
         frame.to_csv(tmp, index=False)
-        tmp.replace(path)
+        os.replace(tmp, path)
     except OSError as error:
-        raise AllianceSimError(f"cannot write {path}: {error}") from None
+        reason = error.strerror or str(error)
+        if error.errno in (errno.ENOSPC, errno.EDQUOT):
+            free = shutil.disk_usage(path.parent).free if path.parent.is_dir() else 0
+            reason += f"; {free / 2**20:.1f} MB free"
+        raise AllianceSimError(f"cannot write {path} ({reason}); nothing was written") from None
+    finally:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
 
 
 def _label(name: str) -> str:
@@ -198,6 +225,13 @@ def cmd_analyse(args: argparse.Namespace) -> int:
 
     csv = check_csv_path(args.csv)
     outputs = parse_outputs(args.outputs)
-    analysis = analyse_folder(args.results, outputs, figures=not args.no_figures)
     figures = None if args.no_figures else Path(args.figures or Path(args.results) / "analysis")
+    if args.figures is not None and figures is not None:  # checked before the analysis runs
+        try:
+            figures.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise AllianceSimError(
+                f"--figures {args.figures!r}: cannot make the folder ({error.strerror or error})"
+            ) from None
+    analysis = analyse_folder(args.results, outputs, figures=not args.no_figures)
     return report(analysis, figures, csv, args.json)

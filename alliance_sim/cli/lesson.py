@@ -77,12 +77,12 @@ def cmd_lesson(args: argparse.Namespace) -> int:
     if args.replicates is not None:
         changes["replicates"] = args.replicates
     lesson = dataclasses.replace(lesson, **changes)
-    if args.figure:
+    if args.figure is not None:
         check_figure_path(args.figure)
     total = len(lesson.arms) * lesson.replicates
     with progress_bar(total, lesson.name, "clinic", args.quiet or args.json) as bar:
         result = run_lesson(lesson, bar.update)
-    if args.figure:
+    if args.figure is not None:
         from alliance_sim.lessons import lesson_figure
 
         save_figure(lesson_figure(result), args.figure)
@@ -102,7 +102,7 @@ def cmd_lesson(args: argparse.Namespace) -> int:
         )
         return 0 if result.all_held else 1
     _print(result)
-    if args.figure:
+    if args.figure is not None:
         print(f"\nwrote figure: {args.figure}")
     return 0 if result.all_held else 1
 

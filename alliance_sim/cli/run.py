@@ -10,12 +10,12 @@ from alliance_sim.cli._common import (
     add_set_options,
     check_figure_path,
     clean,
+    figure_writer,
     fmt,
     formatter,
     parse_sets,
     print_json,
     progress_bar,
-    save_figure,
     seed_type,
 )
 from alliance_sim.records.metrics import METRICS
@@ -33,6 +33,10 @@ and, beside it, PATH_patients, PATH_questionnaires, PATH_clinic and
 PATH_summary with the same suffix (.parquet or .csv). Open them with
 pandas.read_parquet / pandas.read_csv.
 """
+
+
+TABLES = ("sessions", "patients", "questionnaires", "clinic", "summary")
+"""The tables ``--out`` writes, in order: the first at PATH, the others beside it."""
 
 
 def register(sub: Any) -> None:
@@ -61,38 +65,47 @@ def register(sub: Any) -> None:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """``alliance-sim run``."""
-    from alliance_sim.records.io import check_output_path, write_tables
+    from alliance_sim.records.io import (
+        check_output_path,
+        check_targets,
+        table_paths,
+        write_files,
+        write_tables,
+    )
     from alliance_sim.simulation import run_clinic
 
     scenario = load_scenario(args.scenario)
     params = scenario.params(parse_sets(args.set, "--set"))
-    if args.out:
-        check_output_path(args.out)
-    if args.figure:
+    if args.out is not None:  # every file it writes, before any work is done
+        check_targets(table_paths(check_output_path(args.out, what="--out"), list(TABLES)).values())
+    if args.figure is not None:
         check_figure_path(args.figure)
     quiet = args.quiet or args.json
     with progress_bar(int(params.n_sessions), scenario.name, "session", quiet) as bar:
         run = run_clinic(params, args.seed, progress=bar.update)
-    files: dict[str, Path] = {}
-    if args.out:
-        summary = run.summary_frame()
-        summary.insert(0, "scenario", scenario.name)
-        files = write_tables(
-            {
-                "sessions": run.sessions,
-                "patients": run.patients,
-                "questionnaires": run.questionnaires,
-                "clinic": run.clinic,
-                "summary": summary,
-            },
-            args.out,
-        )
-    if args.figure:
+    extra: dict[Path, Any] = {}
+    if args.figure is not None:
         from alliance_sim.plotting import run_figure
 
-        files["figure"] = save_figure(
-            run_figure(run, f"{scenario.name}, seed {args.seed}"), args.figure
-        )
+        figure = run_figure(run, f"{scenario.name}, seed {args.seed}")
+        extra[Path(args.figure)] = figure_writer(figure)
+    files: dict[str, Path] = {}
+    if args.out is not None:  # the tables and the figure: all written, or none
+        summary = run.summary_frame()
+        summary.insert(0, "scenario", scenario.name)
+        tables = {
+            "sessions": run.sessions,
+            "patients": run.patients,
+            "questionnaires": run.questionnaires,
+            "clinic": run.clinic,
+            "summary": summary,
+        }
+        files = write_tables({name: tables[name] for name in TABLES}, args.out, extra)
+        if extra:
+            files["figure"] = Path(args.figure)
+    elif extra:
+        write_files(extra, "--figure")
+        files["figure"] = Path(args.figure)
     if args.json:
         print_json(
             {

@@ -24,12 +24,17 @@ examples:
 The experiment file (TOML; every key is in the README) names the base scenario,
 the parameters to vary, the design (grid, lhs, sobol, morris or csv), replicates
 per point, outputs and seed. A Sobol design's n must be a power of two: other
-values are refused with the nearest powers named, never rounded.
+values are refused with the nearest powers named, never rounded. At most
+1,000,000 runs (counted before anything is sampled).
 
 Results stream to a folder (default: the file's `results`, else
 results/<name>): design.parquet, manifest.json and runs/part-*.parquet, one row
 per run. Ctrl-C or a crash loses only unfinished runs; running the same command
-again resumes (only the missing runs run). Query the runs with
+again resumes (only the missing runs run), after checking every part file:
+damaged, foreign or copied ones go to RESULTS_DIR/quarantine and their runs run
+again. A folder takes one sweep at a time (a second is refused, naming the
+first) and one experiment (another seed or design is refused). A full disk
+stops the sweep with what it needs; rerun once there is room. Query the runs with
 pandas.read_parquet("RESULTS_DIR/runs") or DuckDB; --csv exports them too.
 Sobol and Morris sweeps are analysed at the end (see `alliance-sim analyse`).
 A run that raises is kept as a row with status "error" and its message.
@@ -112,12 +117,15 @@ def _workers(text: str) -> int:
     return value
 
 
+def _note(text: str) -> None:
+    print(f"{PROG}: note: {text}", file=sys.stderr)
+
+
 def cmd_sweep(args: argparse.Namespace) -> int:
     """``alliance-sim sweep``."""
     from alliance_sim.batch.executors import open_backend
     from alliance_sim.batch.spec import load_experiment
-    from alliance_sim.batch.store import ResultStore
-    from alliance_sim.batch.sweep import default_results_folder, run_experiment
+    from alliance_sim.batch.sweep import default_results_folder, open_results, run_experiment
 
     experiment = load_experiment(args.spec)
     csv = check_csv_path(args.csv)
@@ -133,40 +141,54 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         f"experiment {experiment.name} ({experiment.source}): {experiment.method} design,"
         f" {n_points:,} points × {experiment.replicates} replicates = {n_runs:,} runs"
     )
-    stored = len(ResultStore.open(folder).done_run_ids()) if ResultStore.exists(folder) else 0
-    if stored:
-        print(f"results: {folder} (resuming: {stored:,} of {n_runs:,} runs already stored)")
-    else:
-        print(f"results: {folder}")
-    backend = open_backend(executor, args.workers, scheduler, where=where)
-    print(
-        f"executor: {backend.name}, {backend.workers} worker{'s' if backend.workers != 1 else ''}"
-    )
     sys.stdout.flush()
-    start = time.perf_counter()
-    try:
-        with backend, progress_bar(n_runs, "runs", "run", args.quiet) as bar:
-            bar.update(stored)
-
-            def progress(done: int, total: int) -> None:
-                bar.update(done - bar.n)
-
-            result = run_experiment(
-                experiment,
-                results=folder,
-                executor=backend,
-                progress=progress,
-                task_timeout=args.task_timeout,
+    resume = f"{PROG} sweep {args.spec}" + (f" --results {args.results}" if args.results else "")
+    with open_results(folder, experiment) as store:  # locked until the sweep has finished
+        for note in store.notes:
+            _note(note)
+        stored = store.stored
+        if stored:
+            print(f"results: {folder} (resuming: {stored:,} of {n_runs:,} runs already stored)")
+        else:
+            print(f"results: {folder}")
+        shown = len(store.notes)
+        start = time.perf_counter()
+        try:
+            try:
+                backend = open_backend(executor, args.workers, scheduler, where=where)
+            except BaseException:
+                store.discard_new()  # a sweep that cannot start leaves no new folder
+                raise
+            print(
+                f"executor: {backend.name},"
+                f" {backend.workers} worker{'s' if backend.workers != 1 else ''}"
             )
-    except KeyboardInterrupt:
-        done = len(ResultStore.open(folder).done_run_ids()) if ResultStore.exists(folder) else 0
-        print(
-            f"{PROG}: interrupted: {done:,} of {n_runs:,} runs are stored in {folder};"
-            f" run the same command again to resume: {PROG} sweep {args.spec}"
-            + (f" --results {args.results}" if args.results else ""),
-            file=sys.stderr,
-        )
-        return 130
+            sys.stdout.flush()
+            with backend, progress_bar(n_runs, "runs", "run", args.quiet) as bar:
+                bar.update(stored)
+
+                def progress(done: int, total: int) -> None:
+                    bar.update(done - bar.n)
+
+                result = run_experiment(
+                    experiment,
+                    results=store,
+                    executor=backend,
+                    progress=progress,
+                    task_timeout=args.task_timeout,
+                )
+        except KeyboardInterrupt:
+            if store.stored:
+                said = (
+                    f"{store.stored:,} of {n_runs:,} runs are stored in {folder};"
+                    f" run the same command again to resume: {resume}"
+                )
+            else:
+                said = f"no run was stored; run the same command again to start: {resume}"
+            print(f"{PROG}: interrupted: {said}", file=sys.stderr)
+            return 130
+        for note in store.notes[shown:]:
+            _note(note)
     elapsed = time.perf_counter() - start
     new = len(result.runs) - result.stored_before
     if new == 0:

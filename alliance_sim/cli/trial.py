@@ -28,7 +28,10 @@ examples:
 Built-in protocols: fuentes-2014 (2×2: active/sham device × enhanced/limited
 alliance, one session), ferreira-2013 (the alliance at session 2 predicts
 outcome at 8 weeks), burns-evon-2007 (self-efficacy × goal/task agreement).
-A protocol file is TOML (see alliance_sim/trials/protocols/ for examples).
+A protocol file is TOML (see alliance_sim/trials/protocols/ for examples). A
+regression model is written as data (outcome, terms, adjust_for, moderator)
+or as a formula such as 'gpe ~ wai_patient + C(arm)', read by a small
+grammar of patient columns, C(arm), ':' and '*'; it is never run as Python.
 
 With one replicate the table shows one simulated trial with its 95% CIs.
 With --replicates R the whole trial is repeated R times with new patients:

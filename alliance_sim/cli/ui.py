@@ -6,7 +6,7 @@ import argparse
 from typing import Any
 
 from alliance_sim.cli._common import formatter
-from alliance_sim.core.errors import AllianceSimError
+from alliance_sim.core.errors import AllianceSimError, shown
 from alliance_sim.ui.server import DEFAULT_HOST, DEFAULT_PORT  # stdlib only
 
 UI_EPILOG = """\
@@ -25,9 +25,9 @@ def port_type(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"port {text!r} is not a whole number") from None
+        raise argparse.ArgumentTypeError(f"port {shown(text)} is not a whole number") from None
     if not 1 <= value <= 65535:
-        raise argparse.ArgumentTypeError(f"port {value} is out of range: allowed 1 to 65535")
+        raise argparse.ArgumentTypeError(f"port {shown(value)} is out of range: allowed 1 to 65535")
     return value
 
 

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from alliance_sim.cli._common import formatter, print_json, progress_bar, seed_type
-from alliance_sim.core.errors import AllianceSimError
+from alliance_sim.core.errors import AllianceSimError, shown
 from alliance_sim.validation.defaults import (
     CI_SEED,
     CLINICS_PER_REPLICATE,
@@ -85,9 +85,13 @@ def _replicates(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"replicates {text!r} is not a whole number") from None
+        raise argparse.ArgumentTypeError(
+            f"replicates {shown(text)} is not a whole number"
+        ) from None
     if not 2 <= value <= 10_000:
-        raise argparse.ArgumentTypeError(f"replicates {value} is out of range: allowed 2 to 10000")
+        raise argparse.ArgumentTypeError(
+            f"replicates {shown(value)} is out of range: allowed 2 to 10000"
+        )
     return value
 
 
@@ -105,12 +109,14 @@ def cmd_validate(args: argparse.Namespace) -> int:
     from alliance_sim.validation import judge
     from alliance_sim.validation.report import simulated_text, write_report
 
-    if args.report:
-        target = Path(args.report)
-        if not target.parent.is_dir():
+    if args.report is not None:
+        from alliance_sim.records.io import check_targets
+
+        if not args.report.strip():
             raise AllianceSimError(
-                f"--report {args.report!r}: the folder {str(target.parent)!r} does not exist"
+                "--report '': an empty file name; give a file name such as report.md"
             )
+        check_targets([Path(args.report)], "--report")
     with progress_bar(1, "validate", "run", args.quiet or args.json) as bar:
         last = 0
 
@@ -121,7 +127,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
             last = done
 
         result = judge.validate(seed=args.seed, replicates=args.replicates, progress=progress)
-    if args.report:
+    if args.report is not None:
         write_report(result, args.report)
     code = 0 if result.targets_passed else 1
     if args.json:
@@ -166,6 +172,6 @@ def cmd_validate(args: argparse.Namespace) -> int:
     if not result.targets_passed:
         failed = result.targets[~result.targets["passed"]]["id"]
         print(f"calibration targets that miss ({len(failed)}): {', '.join(failed)}")
-    if args.report:
+    if args.report is not None:
         print(f"wrote report: {args.report}")
     return code

@@ -21,11 +21,12 @@ from typing import Any
 
 import numpy as np
 
-from alliance_sim.core.errors import ParameterError
+from alliance_sim.core.errors import ParameterError, shown
 
 __all__ = [
     "GROUPS",
     "MAX_SEED",
+    "MAX_SESSIONS",
     "SCHEMA",
     "Kind",
     "Parameter",
@@ -89,6 +90,9 @@ class Parameter:
     def validate(self, value: Any) -> ParamValue:
         """Return ``value`` converted to this parameter's type, or raise.
 
+        Integers of any size, NaN, infinities and values of the wrong type are
+        refused with a message, never an ``OverflowError`` or ``TypeError``.
+
         Raises:
             ParameterError: naming the field, the value and what is allowed.
         """
@@ -103,23 +107,27 @@ class Parameter:
             return ",".join(part.strip() for part in value.split(","))
         if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
             raise self._error(value, "has the wrong type")
-        if math.isnan(float(value)):
-            raise self._error(value, "is not a number")
-        if self.kind is Kind.INT:
-            if not isinstance(value, numbers.Integral) and not float(value).is_integer():
-                raise self._error(value, "is not a whole number")
-            value = int(float(value)) if not isinstance(value, numbers.Integral) else int(value)
-        else:
-            value = float(value)
         if self.low is None or self.high is None:
             raise TypeError(f"numeric parameter {self.name} is declared without bounds")
-        if not self.low <= value <= self.high:
+        if isinstance(value, numbers.Integral):
+            number: float | int = int(value)  # exact: no float() of a 400-digit integer
+        else:
+            try:
+                number = float(value)
+            except (OverflowError, ValueError):  # e.g. a Fraction beyond the float range
+                raise self._error(value, "is out of range") from None
+            if math.isnan(number):
+                raise self._error(value, "is not a number")
+            if self.kind is Kind.INT and math.isfinite(number) and not number.is_integer():
+                raise self._error(value, "is not a whole number")
+        if not self.low <= number <= self.high:  # int and float compare exactly in Python
             raise self._error(value, "is out of range")
-        return value
+        return int(number) if self.kind is Kind.INT else float(number)
 
     def _error(self, value: Any, why: str) -> ParameterError:
         return ParameterError(
-            f"{self.name} = {value!r} {why}: allowed is {self.allowed()} ({self.label.lower()})"
+            f"{self.name} = {shown(value)} {why}: allowed is {self.allowed()}"
+            f" ({self.label.lower()})"
         )
 
 
@@ -127,6 +135,10 @@ def _fmt(x: float | None) -> str:
     if x is None:
         return "?"
     return f"{x:g}"
+
+
+MAX_SESSIONS = 52
+"""The most sessions an episode can have (``n_sessions``' upper bound)."""
 
 
 def _parse_sessions(text: str, error: Any) -> list[int | str]:
@@ -137,10 +149,15 @@ def _parse_sessions(text: str, error: Any) -> list[int | str]:
     for part in parts:
         if part == "last":
             out.append(part)
-        elif part.isascii() and part.isdigit() and int(part) >= 1:
-            out.append(int(part))
-        else:
-            raise error(f"contains {part!r}, which is neither a session number nor 'last'")
+            continue
+        digits = part.lstrip("0")
+        if not (part.isascii() and part.isdigit()) or not digits:
+            raise error(f"contains {shown(part)}, which is neither a session number nor 'last'")
+        if len(digits) > 3 or int(digits) > MAX_SESSIONS:  # no int() of 5,000 digits
+            raise error(
+                f"contains a session after {MAX_SESSIONS}, the most sessions an episode can have"
+            )
+        out.append(int(digits))
     return out
 
 
@@ -692,7 +709,8 @@ _PARAMETERS: list[Parameter] = [
         "measurement",
         "Questionnaire sessions",
         "Sessions at which patients and therapists fill in the alliance questionnaires"
-        " ('last' = the last session; sessions after the last are skipped).",
+        " ('last' = the last session; sessions after the last are skipped, but at least"
+        " one must lie in the episode).",
         kind=Kind.SESSIONS,
         reference="Ferreira et al. 2013",
     ),
@@ -780,7 +798,7 @@ _PARAMETERS: list[Parameter] = [
         "Scheduled treatment sessions (about one a week).",
         kind=Kind.INT,
         low=1,
-        high=52,
+        high=MAX_SESSIONS,
         unit="sessions",
         reference="Ferreira et al. 2013",
     ),
@@ -816,14 +834,19 @@ for _p in _PARAMETERS:  # the schema must hold its own defaults
         raise TypeError(f"parameter {_p.name} has an unknown group {_p.group!r}")
 
 
-def unknown_name_error(name: str, where: str = "") -> ParameterError:
+def unknown_name_error(name: object, where: str = "") -> ParameterError:
     """The error for a name that is not a parameter, with a suggestion."""
-    close = difflib.get_close_matches(name, SCHEMA, n=3, cutoff=0.6)
+    place = f" in {where}" if where else ""
+    if not isinstance(name, str):
+        return ParameterError(
+            f"parameter name {shown(name)}{place} is not allowed: a parameter's name is a text;"
+            " `alliance-sim params` lists them all"
+        )
+    close = difflib.get_close_matches(name, SCHEMA, n=3, cutoff=0.6) if len(name) < 100 else []
     close += [n for n in SCHEMA if n.startswith(name + "_") and n not in close]
     hint = f" (did you mean {' or '.join(repr(c) for c in close[:3])}?)" if close else ""
-    place = f" in {where}" if where else ""
     return ParameterError(
-        f"unknown parameter {name!r}{place}{hint}; `alliance-sim params` lists them all"
+        f"unknown parameter {shown(name)}{place}{hint}; `alliance-sim params` lists them all"
     )
 
 
@@ -839,13 +862,35 @@ def parse_value(name: str, text: str) -> ParamValue:
     text = text.strip()
     value: Any = text
     if spec.kind in (Kind.FLOAT, Kind.INT):
+        digits = text.lstrip("+-")
+        if digits.isascii() and digits.isdigit() and len(digits.lstrip("0")) > 18:
+            raise spec._error(text, "is out of range")  # no int() of 5,000 digits
         try:
             value = (
-                int(text) if spec.kind is Kind.INT and text.lstrip("+-").isdigit() else float(text)
+                int(text)
+                if spec.kind is Kind.INT and digits.isascii() and digits.isdigit()
+                else float(text)
             )
         except ValueError:
             raise spec._error(text, "is not a number") from None
     return spec.validate(value)
+
+
+def _check_schedule(values: Mapping[str, Any]) -> None:
+    """Refuse a questionnaire schedule that measures nothing in the episode.
+
+    Sessions after the last are skipped (so the default ``"2,last"`` works for a
+    one-session protocol), but when every session named lies after the last,
+    no questionnaire would be taken and every questionnaire metric would be NaN.
+    """
+    n = int(values["n_sessions"])
+    parts = _parse_sessions(str(values["measurement_sessions"]), ParameterError)
+    if not any(part == "last" or int(part) <= n for part in parts):
+        raise ParameterError(
+            f"measurement_sessions = {shown(values['measurement_sessions'])} is not allowed with"
+            f" n_sessions = {n}: every session it names comes after the last session, so no"
+            f" questionnaire would be taken; name a session from 1 to {n}, or 'last'"
+        )
 
 
 @dataclass(frozen=True)
@@ -864,13 +909,19 @@ class Params(Mapping[str, ParamValue]):
 
     def __init__(self, values: Mapping[str, Any] | None = None, /, **overrides: Any) -> None:
         """Validate ``values`` and ``overrides`` on top of the defaults."""
+        if values is not None and not isinstance(values, Mapping):
+            raise ParameterError(
+                f"parameters = {shown(values)} are not allowed: a mapping of parameter names to"
+                " values, such as {'empathy_mean': 0.3}"
+            )
         merged: dict[str, Any] = {}
         for source in (values or {}, overrides):
             for name, value in source.items():
-                if name not in SCHEMA:
+                if not isinstance(name, str) or name not in SCHEMA:
                     raise unknown_name_error(name)
                 merged[name] = SCHEMA[name].validate(value)
         full = {name: merged.get(name, p.default) for name, p in SCHEMA.items()}
+        _check_schedule(full)
         object.__setattr__(self, "_values", full)
 
     def __getattr__(self, name: str) -> Any:
@@ -915,6 +966,7 @@ class Params(Mapping[str, ParamValue]):
             if name not in SCHEMA:
                 raise unknown_name_error(name)
             values[name] = SCHEMA[name].validate(value)
+        _check_schedule(values)
         copy = object.__new__(Params)
         object.__setattr__(copy, "_values", values)
         return copy
@@ -939,7 +991,9 @@ def check_seed(seed: object) -> int:
         or not isinstance(seed, numbers.Integral)
         or not 0 <= int(seed) <= MAX_SEED
     ):
-        raise ParameterError(f"seed = {seed!r} is not allowed: a whole number from 0 to {MAX_SEED}")
+        raise ParameterError(
+            f"seed = {shown(seed)} is not allowed: a whole number from 0 to {MAX_SEED}"
+        )
     return int(seed)
 
 

@@ -18,6 +18,7 @@ from alliance_sim.lessons.lesson import (
     builtin_lessons,
     load_lesson,
     parse_lesson,
+    parse_lesson_upload,
 )
 from alliance_sim.lessons.run import Check, LessonRun, run_lesson
 
@@ -35,5 +36,6 @@ __all__ = [
     "lesson_figure",
     "load_lesson",
     "parse_lesson",
+    "parse_lesson_upload",
     "run_lesson",
 ]

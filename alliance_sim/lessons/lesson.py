@@ -23,7 +23,7 @@ A lesson file looks like::
     [[arms]]                                    # the clinics that are run (1–6)
     name = "paternalistic"
     label = "Paternalistic therapists"
-    scenario = "paternalistic"                  # optional: a built-in scenario (or a path)
+    scenario = "paternalistic"                  # optional: a built-in scenario's name
     parameters = { n_sessions = 8 }             # optional: on top of the scenario
 
     [[expect]]                                  # the effect the explanation describes
@@ -37,22 +37,35 @@ An ``[[expect]]`` entry is one of: ``higher``/``lower`` (with an optional ``by``
 ``at_most``. Instead of ``[[arms]]``, ``trial = "fuentes-2014"`` takes the arms of a
 built-in trial protocol (each replicate is then one trial of its size). The
 built-in lessons are the files in ``library/`` beside this module.
+
+A lesson refers to built-in scenarios and trials by name only, never to a file:
+a lesson dropped on the web app cannot make the server read anything. Use
+:func:`load_lesson` for a name or a path typed on the command line, and
+:func:`parse_lesson_upload` for the bytes of an uploaded file.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from alliance_sim.core.errors import AllianceSimError, ParameterError, ScenarioError
+from alliance_sim.core.errors import AllianceSimError, ParameterError, ScenarioError, shown
 from alliance_sim.core.named_files import load_named, read_builtins
 from alliance_sim.core.params import MAX_SEED, Params
-from alliance_sim.core.toml_checks import check_keys, not_allowed, read_toml
+from alliance_sim.core.toml_checks import (
+    check_keys,
+    decode_upload,
+    name_value,
+    not_allowed,
+    read_toml,
+    upload_name,
+)
 from alliance_sim.records.metrics import METRICS
-from alliance_sim.scenarios import load_scenario
+from alliance_sim.scenarios import builtin_scenario
 
 __all__ = [
     "MAX_ARMS",
@@ -65,6 +78,7 @@ __all__ = [
     "builtin_lessons",
     "load_lesson",
     "parse_lesson",
+    "parse_lesson_upload",
 ]
 
 MAX_ARMS = 6
@@ -197,6 +211,8 @@ def _number(data: Mapping[str, Any], key: str, source: str, where: str) -> float
         return None
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise _fail(source, where + key, value, "a number")
+    if not math.isfinite(value) or abs(value) > 1e12:
+        raise _fail(source, where + key, value, "a finite number (within ±1e12)")
     return float(value)
 
 
@@ -238,7 +254,7 @@ def _question(data: Mapping[str, Any], source: str) -> Question:
             source,
             "question.answer",
             answer,
-            "one of the choices: " + ", ".join(repr(c) for c in choices),
+            "one of the choices: " + ", ".join(shown(c) for c in choices),
         )
     return Question(text, tuple(choices), str(answer))
 
@@ -251,17 +267,15 @@ def _arm(entry: Any, index: int, source: str) -> Arm:
     name = _text(entry, "name", source, where)
     label = _text(entry, "label", source, where, default=name)
     scenario_name = entry.get("scenario", "default")
-    if not isinstance(scenario_name, str):
-        raise _fail(source, where + "scenario", scenario_name, "a scenario name or file")
     overrides = entry.get("parameters", {})
     if not isinstance(overrides, dict):
         raise _fail(
             source, where + "parameters", overrides, "a table of parameter names and values"
         )
     try:
-        scenario = load_scenario(scenario_name)
+        scenario = builtin_scenario(scenario_name)  # a name only: never a file
     except ScenarioError as error:
-        raise LessonError(f"{source}: {where}scenario: {error}") from None
+        raise LessonError(f"{source}: {where}{error}") from None
     try:
         params = scenario.params(overrides)
     except ParameterError as error:
@@ -273,9 +287,9 @@ def _trial_arms(name: Any, source: str) -> tuple[Arm, ...]:
     from alliance_sim.trials.protocol import ProtocolError, builtin_protocols
 
     protocols = builtin_protocols()
-    if name not in protocols:
-        raise _fail(source, "trial", name, "a built-in trial: " + ", ".join(protocols))
-    protocol = protocols[name]
+    protocol = protocols[
+        name_value(name, protocols, source, "trial", LessonError, "a built-in trial")
+    ]
     try:
         return tuple(Arm(arm.name, arm.label, protocol.params(arm)) for arm in protocol.arms)
     except (ProtocolError, ParameterError) as error:  # pragma: no cover - built-ins are valid
@@ -286,9 +300,10 @@ def _metrics(data: Mapping[str, Any], source: str) -> tuple[str, ...]:
     value = data.get("metrics")
     if not isinstance(value, list) or not value:
         raise _fail(source, "metrics", value, "a list of at least one metric")
-    for metric in value:
-        if metric not in METRICS:
-            raise _fail(source, "metrics", metric, "one of " + ", ".join(METRICS))
+    for index, metric in enumerate(value):
+        name_value(metric, METRICS, source, f"metrics[{index}]", LessonError, "a metric")
+    if len(set(value)) != len(value):
+        raise _fail(source, "metrics", value, "different metrics (each at most once)")
     return tuple(value)
 
 
@@ -297,16 +312,14 @@ def _expectation(entry: Any, index: int, arms: set[str], source: str) -> Expecta
     if not isinstance(entry, dict):
         raise _fail(source, f"expect[{index}]", entry, "a table ([[expect]])")
     _unknown(entry, EXPECT_KEYS, source, where)
-    metric = entry.get("metric")
-    if metric not in METRICS:
-        raise _fail(source, where + "metric", metric, "one of " + ", ".join(METRICS))
+    metric = name_value(
+        entry.get("metric"), METRICS, source, where + "metric", LessonError, "a metric"
+    )
 
     def arm_name(key: str, value: Any) -> str:
-        if value not in arms:
-            raise _fail(
-                source, where + key, value, "the name of an arm: " + ", ".join(sorted(arms))
-            )
-        return str(value)
+        return name_value(
+            value, sorted(arms), source, where + key, LessonError, "the name of an arm"
+        )
 
     kinds = [k for k in ("higher", "similar", "arm") if k in entry]
     if len(kinds) != 1:
@@ -389,6 +402,23 @@ def parse_lesson(text: str, source: str, default_name: str = "lesson") -> Lesson
     )
 
 
+def parse_lesson_upload(data: bytes | str, file_name: str) -> Lesson:
+    """The lesson in an uploaded file's contents (the web app's upload), validated.
+
+    Never touches the filesystem: ``file_name`` (whatever the browser sent) is only
+    the label in messages and the default name (its stem); the lesson's scenarios
+    and trial are built-in names. The contents are bounded like a file's (at most
+    a megabyte, UTF-8, nesting, numbers).
+
+    Raises:
+        LessonError: naming the file, the key and what is allowed.
+    """
+    label = upload_name(file_name, "uploaded lesson")
+    text = decode_upload(data, label, "lesson", LessonError)
+    stem = label.rsplit(".", 1)[0] if "." in label else label
+    return parse_lesson(text, label, stem or "lesson")
+
+
 def builtin_lessons() -> dict[str, Lesson]:
     """The built-in lessons by name, in their teaching order."""
     lessons = read_builtins(resources.files(__package__).joinpath("library"), parse_lesson)
@@ -396,7 +426,10 @@ def builtin_lessons() -> dict[str, Lesson]:
 
 
 def load_lesson(name_or_path: str | Path) -> Lesson:
-    """A built-in lesson by name, or a lesson file by path.
+    """A built-in lesson by name, or a lesson file by path (from the command line).
+
+    The file is read bounded (a regular file, at most a megabyte, UTF-8; see
+    :func:`~alliance_sim.core.toml_checks.read_text_file`).
 
     Raises:
         LessonError: for an unknown name, a missing or unreadable file, or an invalid file.

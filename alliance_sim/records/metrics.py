@@ -13,11 +13,13 @@ patient's last value in care.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
+
+from alliance_sim.core.errors import ParameterError, shown
 
 if TYPE_CHECKING:  # only an annotation: the metric names load without pandas (CLI --help)
     import pandas as pd
@@ -28,6 +30,7 @@ __all__ = [
     "METRICS",
     "SUMMARY_INPUTS",
     "Metric",
+    "check_metrics",
     "mean_over_patients",
     "summarise",
     "summarise_outcomes",
@@ -225,6 +228,31 @@ SUMMARY_INPUTS: tuple[str, ...] = (
     "watoci_patient",
 )
 """The per-patient outcome columns the metrics are computed from."""
+
+
+def check_metrics(names: Iterable[str] | str, what: str = "metric") -> tuple[str, ...]:
+    """``names`` (one metric's name, or several) as a tuple, each checked to be a metric.
+
+    Raises:
+        ParameterError: naming ``what`` and the value (a list or a table where a name
+            is expected included), and listing the metrics.
+    """
+    if isinstance(names, str):
+        names = (names,)
+    if not isinstance(names, Iterable) or isinstance(names, bytes | Mapping):
+        raise ParameterError(
+            f"{what}s = {shown(names)} are not allowed: a list of metric names from "
+            + ", ".join(METRICS)
+        )
+    checked = tuple(names)
+    for name in checked:
+        if not isinstance(name, str) or name not in METRICS:
+            raise ParameterError(
+                f"{what} = {shown(name)} is not allowed: one of " + ", ".join(METRICS)
+            )
+    if not checked:
+        raise ParameterError(f"{what}s = [] is not allowed: give at least one metric")
+    return checked
 
 
 def mean_over_patients(values: np.ndarray) -> np.ndarray:

@@ -12,6 +12,14 @@ A scenario file looks like::
 ``[parameters]`` holds any parameters of ``alliance-sim params``. A scenario,
 ``--set`` overrides and a seed fully determine a run. The built-in scenarios
 are the ``*.toml`` files beside this module.
+
+Where a scenario comes from decides how it is read:
+
+* :func:`load_scenario` — a built-in name or a path typed on the command line;
+* :func:`builtin_scenario` — a built-in name only: what a file (a lesson) may
+  name, so that a file can never make the program read another file;
+* :func:`parse_scenario_upload` — the bytes of a file uploaded to the web app,
+  never touching the filesystem (the name is only a label).
 """
 
 from __future__ import annotations
@@ -22,12 +30,25 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from alliance_sim.core.errors import ParameterError, ScenarioError
-from alliance_sim.core.named_files import load_named, read_builtins
+from alliance_sim.core.errors import ParameterError, ScenarioError, shown
+from alliance_sim.core.named_files import builtin_named, load_named, read_builtins
 from alliance_sim.core.params import SCHEMA, Params, unknown_name_error
-from alliance_sim.core.toml_checks import check_keys, read_toml
+from alliance_sim.core.toml_checks import (
+    check_keys,
+    decode_upload,
+    key_text,
+    read_toml,
+    upload_name,
+)
 
-__all__ = ["Scenario", "builtin_scenarios", "load_scenario", "parse_scenario"]
+__all__ = [
+    "Scenario",
+    "builtin_scenario",
+    "builtin_scenarios",
+    "load_scenario",
+    "parse_scenario",
+    "parse_scenario_upload",
+]
 
 TOP_LEVEL_KEYS = ("name", "description", "parameters")
 
@@ -42,8 +63,17 @@ class Scenario:
     source: str = "built-in"
 
     def params(self, overrides: Mapping[str, Any] | None = None) -> Params:
-        """The scenario's parameters, with ``overrides`` applied on top."""
-        return Params(self.overrides, **dict(overrides or {}))
+        """The scenario's parameters, with ``overrides`` applied on top.
+
+        Raises:
+            ParameterError: for overrides that are not a mapping of names to valid values.
+        """
+        if overrides is not None and not isinstance(overrides, Mapping):
+            raise ParameterError(
+                f"overrides = {shown(overrides)} are not allowed: a mapping of parameter names"
+                " to values"
+            )
+        return Params({**self.overrides, **(overrides or {})})
 
 
 def parse_scenario(text: str, source: str, default_name: str = "scenario") -> Scenario:
@@ -52,6 +82,8 @@ def parse_scenario(text: str, source: str, default_name: str = "scenario") -> Sc
     Raises:
         ScenarioError: naming the file, the key and the reason.
     """
+    if not isinstance(source, str):
+        source = "scenario"
     data = read_toml(text, source, ScenarioError)
     check_keys(
         data,
@@ -64,16 +96,18 @@ def parse_scenario(text: str, source: str, default_name: str = "scenario") -> Sc
     description = data.get("description", "")
     for key, value in (("name", name), ("description", description)):
         if not isinstance(value, str):
-            raise ScenarioError(f"{source}: {key} = {value!r} must be a string")
+            raise ScenarioError(f"{source}: {key} = {shown(value)} must be a string")
+    if not name.strip():
+        raise ScenarioError(f"{source}: name = {name!r} is not allowed: a non-empty text")
     parameters = data.get("parameters", {})
     if not isinstance(parameters, dict):
         raise ScenarioError(
-            f"{source}: parameters must be a table ([parameters]), not {parameters!r}"
+            f"{source}: parameters must be a table ([parameters]), not {shown(parameters)}"
         )
     overrides: dict[str, Any] = {}
     for key, value in parameters.items():
         if key not in SCHEMA:
-            raise ScenarioError(f"{source}: parameters.{key}: {unknown_name_error(key)}")
+            raise ScenarioError(f"{source}: parameters.{key_text(key)}: {unknown_name_error(key)}")
         try:
             overrides[key] = SCHEMA[key].validate(value)
         except ParameterError as error:
@@ -81,13 +115,53 @@ def parse_scenario(text: str, source: str, default_name: str = "scenario") -> Sc
     return Scenario(name=name, description=description, overrides=overrides, source=source)
 
 
+def parse_scenario_upload(data: bytes | str, file_name: str) -> Scenario:
+    """The scenario in an uploaded file's contents (the web app's upload), validated.
+
+    Never touches the filesystem: ``file_name`` (whatever the browser sent) is only
+    the label in messages and the default name (its stem). The contents are
+    bounded like a file's (at most a megabyte, UTF-8, nesting, numbers).
+
+    Raises:
+        ScenarioError: naming the file, the key and what is allowed.
+    """
+    label = upload_name(file_name, "uploaded scenario")
+    text = decode_upload(data, label, "scenario", ScenarioError)
+    stem = label.rsplit(".", 1)[0] if "." in label else label
+    return parse_scenario(text, label, stem or "scenario")
+
+
 def builtin_scenarios() -> dict[str, Scenario]:
     """The built-in scenarios by name, in alphabetical order."""
     return read_builtins(resources.files(__name__), parse_scenario)
 
 
+def builtin_scenario(name: str) -> Scenario:
+    """The built-in scenario called ``name``; never a file, whatever ``name`` looks like.
+
+    What a file may refer to (a lesson's ``scenario``): a path in a file is
+    refused, so an uploaded file cannot make a server read its files.
+
+    Raises:
+        ScenarioError: for anything but a built-in name, listing the names and how
+            to use one's own values instead.
+    """
+    scenarios = builtin_scenarios()
+    try:
+        return builtin_named(name, scenarios, ScenarioError, "scenario")
+    except ScenarioError as error:
+        raise ScenarioError(
+            f"{error}; to use your own scenario, put its values under `parameters`"
+        ) from None
+
+
 def load_scenario(name_or_path: str | Path) -> Scenario:
-    """A built-in scenario by name, or a scenario file by path.
+    """A built-in scenario by name, or a scenario file by path (from the command line).
+
+    The file is read bounded (a regular file, at most a megabyte, UTF-8; see
+    :func:`~alliance_sim.core.toml_checks.read_text_file`). Only the command line and
+    the user's own code should pass a path: a name inside a file goes through
+    :func:`builtin_scenario`.
 
     Raises:
         ScenarioError: for an unknown name, a missing or unreadable file, or an invalid file.

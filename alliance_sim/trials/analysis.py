@@ -5,10 +5,16 @@ an OLS cell-means model (one mean per arm, pooled residual variance, as the
 two-way ANOVA) and each main effect, the interaction and each planned
 comparison is a linear contrast of the arm means with its t-based 95% CI and
 p-value (in a 2×2 design the contrast's t² is the ANOVA's F). A regression
-trial fits one OLS model per outcome (a patsy formula, e.g. the outcome on the
-alliance measured at session 2, adjusted for the baseline and the arm) and
-reports one coefficient with its 95% CI; effect modification is the F test of
-adding an interaction term (``compare_f_test``).
+trial fits one OLS model per outcome (e.g. the outcome on the alliance
+measured at session 2, adjusted for the baseline and the arm) and reports one
+coefficient with its 95% CI; effect modification is the F test of adding an
+interaction term (``compare_f_test``).
+
+The regression models come from protocol files, so their formulas are read
+by our own whitelist grammar and their design matrices built with numpy
+(:mod:`alliance_sim.trials.formula`), then fitted with statsmodels' array
+interface (``sm.OLS(y, X)``). Patsy and statsmodels' formula interface are not
+used: they evaluate the formula's text as Python.
 
 :func:`analyse` works on one trial's patients or on many replicate trials at
 once (grouped by ``replicate``); :func:`summarise_estimates` turns the
@@ -17,26 +23,21 @@ replicates into one row per estimate beside the published value.
 
 from __future__ import annotations
 
-import functools
 import warnings
-from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
-import patsy
 import statsmodels.api as sm
 from statsmodels.tools.sm_exceptions import SingularMatrixWarning
 
-from alliance_sim.trials.protocol import Model, Protocol, Published
+from alliance_sim.trials.protocol import Protocol, Published
 
 __all__ = [
     "ALPHA",
     "ESTIMATE_COLUMNS",
     "add_derived_columns",
     "analyse",
-    "available_columns",
-    "check_model",
     "factorial_estimates",
     "regression_estimates",
     "summarise_estimates",
@@ -72,48 +73,6 @@ def add_derived_columns(patients: pd.DataFrame) -> pd.DataFrame:
     out = patients.copy()
     out["wai_patient_collaborative"] = 0.5 * (out["wai_patient_goal"] + out["wai_patient_task"])
     return out
-
-
-@functools.cache
-def _example_patients() -> pd.DataFrame:
-    from alliance_sim.simulation import simulate
-
-    sim = simulate(
-        {"n_patients": 12, "n_therapists": 2, "n_sessions": 3, "measurement_sessions": "1"},
-        seeds=(0,),
-        tables=("patients",),
-    )
-    return add_derived_columns(sim.patients)
-
-
-def available_columns() -> list[str]:
-    """The patient columns a protocol's outcome or formula may use (besides ``arm``)."""
-    skip = {"replicate", "seed"}
-    return [c for c in _example_patients().columns if c not in skip]
-
-
-def check_model(model: Model, arms: Sequence[str]) -> str:
-    """Why ``model`` cannot be fitted to a trial with these arms ('' when it can)."""
-    data = _example_patients().copy()
-    data["arm"] = [arms[i % len(arms)] for i in range(len(data))]
-    for name, formula in (("formula", model.formula), ("moderation", _full_formula(model))):
-        try:
-            _, design = patsy.dmatrices(formula, data, return_type="dataframe")
-        except Exception as error:  # patsy raises many kinds for a bad formula
-            first = str(error).strip().splitlines()[0]
-            return f"{name} = {formula!r} cannot be read: {first}; columns are arm, " + ", ".join(
-                available_columns()
-            )
-        if name == "formula" and model.term not in design.columns:
-            return (
-                f"term = {model.term!r} is not a coefficient of the formula: one of "
-                + ", ".join(repr(c) for c in design.columns)
-            )
-    return ""
-
-
-def _full_formula(model: Model) -> str:
-    return f"{model.formula} + {model.moderation}" if model.moderation else model.formula
 
 
 def _contrast_row(
@@ -208,25 +167,27 @@ def _fit(y: np.ndarray, x: np.ndarray, term: int | None = None) -> Any:
 def regression_estimates(protocol: Protocol, data: pd.DataFrame) -> pd.DataFrame:
     """Each model's coefficient (and moderation F test) in every replicate trial of ``data``.
 
-    The design matrices are built once for all replicates (patsy), then each
-    replicate is fitted on its own rows; patients with a missing value in the
-    model (e.g. no questionnaire at session 2) are left out, as in a
-    complete-case analysis.
+    The design matrices are built once for all replicates (from the parsed
+    model, never from formula text), then each replicate is fitted on its own
+    rows; patients with a missing value in the model (e.g. no questionnaire at
+    session 2) are left out, as in a complete-case analysis.
     """
     rows: list[dict[str, object]] = []
+    levels = protocol.levels
     for model in protocol.models:
-        y, x = patsy.dmatrices(model.formula, data, return_type="dataframe")
-        full_x = None
-        if model.moderation:
-            _, full_x = patsy.dmatrices(_full_formula(model), data, return_type="dataframe")
-            keep = x.index.intersection(full_x.index)
-            y, x, full_x = y.loc[keep], x.loc[keep], full_x.loc[keep]
-        replicate = data.loc[x.index, "replicate"].to_numpy()
-        column = list(x.columns).index(model.term)
+        design = model.design(levels)
+        full_design = model.full_design(levels)
+        complete = data[list(model.columns)].notna().all(axis=1).to_numpy()
+        kept = data.loc[complete]
+        y = kept[model.outcome].to_numpy(dtype=float, na_value=np.nan)[:, None]
+        x = design.matrix(kept)
+        full_x = full_design.matrix(kept) if full_design is not None else None
+        replicate = kept["replicate"].to_numpy()
+        column = design.columns.index(model.term)
         for r in np.unique(replicate):
             rows_r = replicate == r
-            yr = y.to_numpy()[rows_r, 0]
-            xr = x.to_numpy()[rows_r]
+            yr = y[rows_r, 0]
+            xr = x[rows_r]
             fit = _fit(yr, xr, column)
             low, high = fit.conf_int(alpha=ALPHA)[column] if fit else (np.nan, np.nan)
             rows.append(
@@ -242,7 +203,7 @@ def regression_estimates(protocol: Protocol, data: pd.DataFrame) -> pd.DataFrame
                 }
             )
             if full_x is not None:
-                full = _fit(yr, full_x.to_numpy()[rows_r]) if fit else None
+                full = _fit(yr, full_x[rows_r]) if fit else None
                 f_value, p_value = np.nan, np.nan
                 if full and full.df_model > fit.df_model:  # something left to test
                     f_value, p_value, _ = full.compare_f_test(fit)
@@ -251,8 +212,8 @@ def regression_estimates(protocol: Protocol, data: pd.DataFrame) -> pd.DataFrame
                         "replicate": int(r),
                         "estimate": f"moderation:{model.name}",
                         "label": f"{model.name}: alliance × arm (F test)"
-                        if model.moderation == f"{model.term}:C(arm)"
-                        else f"{model.name}: + {model.moderation} (F test)",
+                        if model.moderation_text == f"{model.term}:C(arm)"
+                        else f"{model.name}: + {model.moderation_text} (F test)",
                         "value": float(f_value),
                         "ci_low": np.nan,
                         "ci_high": np.nan,

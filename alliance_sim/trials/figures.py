@@ -1,7 +1,9 @@
 """Figures of a virtual trial: simulated estimates with the published values marked.
 
 Built with matplotlib's object API (no pyplot state), for scripts, tests and
-the web app alike.
+the web app alike. Text from the protocol file (titles, labels, published
+findings) is drawn as plain text (``parse_math=False``): a ``$...$`` in it is
+not handed to matplotlib's mathtext parser.
 """
 
 from __future__ import annotations
@@ -57,7 +59,7 @@ def _factorial_axes(result: TrialResult, ax: object) -> None:
                 ax.vlines(xi + 0.3, low, high, color="#c0392b", alpha=0.5, linewidth=3, label=label)  # type: ignore[attr-defined]
                 label = "_nolegend_"  # one legend entry for all the ranges
     labels = [protocol.arm(key.split(":", 1)[1]).label for key in rows["estimate"]]
-    ax.set_xticks(x, labels, rotation=15, ha="right")  # type: ignore[attr-defined]
+    ax.set_xticks(x, labels, rotation=15, ha="right", parse_math=False)  # type: ignore[attr-defined]
     ax.set_ylabel(_outcome_label(protocol.outcome))  # type: ignore[attr-defined]
     ax.legend(loc="upper right", fontsize="small")  # type: ignore[attr-defined]
 
@@ -101,10 +103,11 @@ def _regression_axes(result: TrialResult, ax: object) -> None:
                 va="top",
                 fontsize="small",
                 color="#c0392b",
+                parse_math=False,
             )
     ax.set_ylim(-0.95, len(rows) - 0.45)  # type: ignore[attr-defined]
     labels = [textwrap.fill(label, LABEL_WIDTH, break_on_hyphens=False) for label in rows["label"]]
-    ax.set_yticks(y, labels)  # type: ignore[attr-defined]
+    ax.set_yticks(y, labels, parse_math=False)  # type: ignore[attr-defined]
     ax.set_xlabel("Regression coefficient (outcome units per unit of the predictor)")  # type: ignore[attr-defined]
     ax.legend(  # type: ignore[attr-defined]
         loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2, fontsize="small", frameon=False
@@ -128,7 +131,9 @@ def trial_figure(result: TrialResult) -> Figure:
     n = ", ".join(f"{arm} {k}" for arm, k in result.n_per_arm.items())
     title = textwrap.fill(result.protocol.title, TITLE_WIDTH, break_on_hyphens=False)
     ax.set_title(
-        f"{title}\n{result.replicates} simulated trial(s); n per arm: {n}", fontsize="medium"
+        f"{title}\n{result.replicates} simulated trial(s); n per arm: {n}",
+        fontsize="medium",
+        parse_math=False,
     )
     return fig
 
@@ -143,6 +148,8 @@ def power_figure(power: pd.DataFrame) -> Figure:
     ax.set_ylim(0, 1.02)
     ax.set_xlabel("Patients per arm")
     ax.set_ylabel("Power (share of trials with p < 0.05)")
-    ax.set_title(f"Power to detect {power['estimate'].iloc[0]}", fontsize="medium")
+    ax.set_title(
+        f"Power to detect {power['estimate'].iloc[0]}", fontsize="medium", parse_math=False
+    )
     ax.legend(loc="lower right", fontsize="small")
     return fig

@@ -30,8 +30,16 @@ measured when, how it is analysed, and what the published study found::
     [[contrasts]]                      # factorial: planned comparisons (arm − arm)
     arms = ["SE", "AL"]
 
-    [[models]]                         # regression: one OLS model per outcome
+    [[models]]                         # regression: one OLS model per outcome, as data ...
     name = "gpe"
+    outcome = "gpe"                    # a patient column
+    terms = ["wai_patient"]            # the predictors (columns, C(arm), a:b, a*b)
+    adjust_for = ["C(arm)"]            # optional: covariates
+    term = "wai_patient"               # optional: the coefficient reported (default: terms[0])
+    moderator = "C(arm)"               # optional: F test of adding each term × the moderator
+
+    [[models]]                         # ... or as a formula (the same model)
+    name = "gpe-formula"
     formula = "gpe ~ wai_patient + C(arm)"
     term = "wai_patient"               # the coefficient reported
     moderation = "wai_patient:C(arm)"  # optional: F test of adding this term
@@ -44,6 +52,10 @@ measured when, how it is analysed, and what the published study found::
     high = 36.0
     expect = "positive"                # optional: positive | negative | significant | not-significant
 
+A formula is read by the whitelist grammar of :mod:`alliance_sim.trials.formula`
+(patient columns, ``C(arm)``, ``:`` and ``*``; never evaluated as Python): see
+:data:`~alliance_sim.trials.columns.PROTOCOL_COLUMNS` for the columns.
+
 The built-in protocols are the ``protocols/*.toml`` files beside this module.
 Every mistake is reported as a :class:`ProtocolError` naming the file, the key,
 the value and what is allowed.
@@ -51,8 +63,9 @@ the value and what is allowed.
 
 from __future__ import annotations
 
+import math
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -62,6 +75,19 @@ from alliance_sim.core.errors import AllianceSimError, ParameterError
 from alliance_sim.core.named_files import load_named, read_builtins
 from alliance_sim.core.params import SCHEMA, Params, unknown_name_error
 from alliance_sim.core.toml_checks import check_keys, not_allowed, read_toml
+from alliance_sim.trials.columns import ARM, PATIENT_COLUMNS
+from alliance_sim.trials.formula import (
+    Design,
+    FormulaError,
+    Term,
+    formula_text,
+    interact,
+    parse_formula,
+    parse_outcome,
+    parse_terms,
+    terms_text,
+    unique_terms,
+)
 
 __all__ = [
     "ANALYSES",
@@ -73,6 +99,7 @@ __all__ = [
     "ProtocolError",
     "Published",
     "builtin_protocols",
+    "category_levels",
     "load_protocol",
     "parse_protocol",
 ]
@@ -102,11 +129,21 @@ TOP_LEVEL_KEYS: tuple[str, ...] = (
     "published",
 )
 ARM_KEYS: tuple[str, ...] = ("name", "label", "n", "levels", "parameters")
-MODEL_KEYS: tuple[str, ...] = ("name", "label", "formula", "term", "moderation")
+FORMULA_KEYS: tuple[str, ...] = ("formula", "moderation")
+"""A model written as a formula: ``formula`` and, optionally, ``moderation``."""
+STRUCTURED_KEYS: tuple[str, ...] = ("outcome", "terms", "adjust_for", "moderator")
+"""A model written as data: ``outcome`` and ``terms``, optionally ``adjust_for`` and ``moderator``."""
+MODEL_KEYS: tuple[str, ...] = ("name", "label", "term", *FORMULA_KEYS, *STRUCTURED_KEYS)
 PUBLISHED_KEYS: tuple[str, ...] = ("estimate", "text", "value", "low", "high", "expect", "note")
 CONTRAST_KEYS: tuple[str, ...] = ("arms", "label")
 MAX_PER_ARM = 100_000
+MAX_DEPTH = 8
+"""How deeply a protocol's values may nest (the built-ins nest 4 levels: arms[0].parameters.x)."""
+SHOWN_LENGTH = 200
+"""The longest value (as its repr) an error message shows; longer ones are cut."""
 NAME_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+"""Control characters (C0 but tab and new line, DEL, C1): terminal escape sequences among them."""
 
 
 class ProtocolError(AllianceSimError):
@@ -142,18 +179,45 @@ class Contrast:
 
 @dataclass(frozen=True)
 class Model:
-    """An OLS model of the regression analysis (a statsmodels/patsy formula)."""
+    """An OLS model of the regression analysis: an outcome on terms of known columns.
+
+    The terms were read by the whitelist grammar (:mod:`alliance_sim.trials.formula`)
+    or given as data; every model has an intercept.
+    """
 
     name: str
     label: str
-    formula: str
+    outcome: str
+    terms: tuple[Term, ...]
+    """The right-hand side (without the intercept)."""
     term: str
-    moderation: str | None = None
+    """The design column whose coefficient is reported (e.g. ``wai_patient``)."""
+    moderation: tuple[Term, ...] = ()
+    """Terms whose addition is F-tested (effect modification); () for none."""
 
     @property
-    def outcome(self) -> str:
-        """The formula's left-hand side."""
-        return self.formula.split("~", 1)[0].strip()
+    def formula(self) -> str:
+        """The model as a formula, written back from the parsed columns."""
+        return formula_text(self.outcome, self.terms)
+
+    @property
+    def moderation_text(self) -> str | None:
+        """The moderation terms as text (``wai_patient:C(arm)``), or None."""
+        return terms_text(self.moderation) if self.moderation else None
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """Every column the model reads: the outcome and each factor's column."""
+        factors = (f.column for term in (*self.terms, *self.moderation) for f in term)
+        return tuple(dict.fromkeys((self.outcome, *factors)))
+
+    def design(self, levels: Mapping[str, tuple[object, ...]]) -> Design:
+        """The design of the model (intercept and terms), categories coded with ``levels``."""
+        return Design(self.terms, levels)
+
+    def full_design(self, levels: Mapping[str, tuple[object, ...]]) -> Design | None:
+        """The design with the moderation terms added, or None without moderation."""
+        return Design((*self.terms, *self.moderation), levels) if self.moderation else None
 
 
 @dataclass(frozen=True)
@@ -208,6 +272,11 @@ class Protocol:
             return n_per_arm
         return arm.n if arm.n is not None else self.n_per_arm
 
+    @property
+    def levels(self) -> dict[str, tuple[object, ...]]:
+        """The levels of each categorical column, reference first (see :func:`category_levels`)."""
+        return category_levels(arm.name for arm in self.arms)
+
     def estimates(self) -> list[str]:
         """The keys of the estimates the analysis reports, in order."""
         if self.analysis == "factorial":
@@ -224,8 +293,80 @@ class Protocol:
         return keys
 
 
+def category_levels(arm_names: Iterable[str]) -> dict[str, tuple[object, ...]]:
+    """The levels of each categorical column of a trial with these arms, reference first.
+
+    ``arm``: the arm names in sorted order (so ``C(arm)``'s reference is the
+    alphabetically first arm, as patsy chose it); a yes/no column: False, True.
+    """
+    levels: dict[str, tuple[object, ...]] = {ARM: tuple(sorted(arm_names))}
+    for name, kind in PATIENT_COLUMNS.items():
+        if kind == "yes/no":
+            levels[name] = (False, True)
+    return levels
+
+
+class _Shown:
+    """A value as messages show it: its repr, cut to :data:`SHOWN_LENGTH` characters."""
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def __repr__(self) -> str:
+        text = repr(self.value)
+        return text if len(text) <= SHOWN_LENGTH else text[: SHOWN_LENGTH - 1] + "…"
+
+
 def _error(source: str, key: str, value: Any, allowed: str) -> AllianceSimError:
-    return not_allowed(ProtocolError, source, key, value, allowed)
+    return not_allowed(ProtocolError, source, key, _Shown(value), allowed)
+
+
+def _validate(name: str, value: Any, source: str, key: str) -> Any:
+    """``value`` checked by the schema of parameter ``name``; a :class:`ProtocolError` naming ``key``."""
+    try:
+        return SCHEMA[name].validate(value)
+    except ParameterError as error:
+        raise ProtocolError(f"{source}: {key}: {error}") from None
+    except (OverflowError, ValueError, TypeError):  # e.g. an integer too large for a float
+        raise _error(source, key, value, SCHEMA[name].allowed()) from None
+
+
+def _read(text: str, source: str) -> dict[str, Any]:
+    """The TOML ``text`` as a dict, no deeper than :data:`MAX_DEPTH`; else a one-line error."""
+    try:
+        data = read_toml(text, source, ProtocolError)
+    except ProtocolError:
+        raise
+    except RecursionError:
+        raise ProtocolError(
+            f"{source}: not valid here: values nested too deeply (a protocol nests at most"
+            f" {MAX_DEPTH} levels)"
+        ) from None
+    except ValueError as problem:  # e.g. an integer of more than 4300 digits
+        first = str(problem).splitlines()[0] if str(problem) else type(problem).__name__
+        raise ProtocolError(f"{source}: not valid TOML: {first}") from None
+    stack: list[tuple[str, Any, int]] = [("", data, 0)]
+    while stack:
+        path, value, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise ProtocolError(
+                f"{source}: {path}: nested {depth} levels deep; a protocol nests at most"
+                f" {MAX_DEPTH} levels"
+            )
+        if isinstance(value, dict):
+            for key in value:
+                if _CONTROL.search(key):
+                    where = f" in {path}" if path else ""
+                    raise _error(source, f"a key{where}", key, "a key without control characters")
+            stack += [(f"{path}.{k}" if path else k, v, depth + 1) for k, v in value.items()]
+        elif isinstance(value, list):
+            stack += [(f"{path}[{i}]", v, depth + 1) for i, v in enumerate(value)]
+        elif isinstance(value, str) and _CONTROL.search(value):
+            # Protocol text is printed to terminals and drawn in figures: no escape sequences.
+            raise _error(
+                source, path, value, "text without control characters (tabs and new lines are fine)"
+            )
+    return data
 
 
 def _string(
@@ -261,10 +402,7 @@ def _parameters(value: Any, source: str, where: str) -> dict[str, Any]:
                 f"{source}: {where}.n_patients is not allowed: the allocation sets it"
                 " (use n_per_arm, or n in an arm)"
             )
-        try:
-            out[key] = SCHEMA[key].validate(item)
-        except ParameterError as error:
-            raise ProtocolError(f"{source}: {where}.{key}: {error}") from None
+        out[key] = _validate(key, item, source, f"{where}.{key}")
     return out
 
 
@@ -372,7 +510,88 @@ def _contrasts(data: Mapping[str, Any], arms: tuple[Arm, ...], source: str) -> t
     return tuple(out)
 
 
-def _models(data: Mapping[str, Any], source: str) -> tuple[Model, ...]:
+def _formula_error(source: str, key: str, value: Any, error: FormulaError) -> ProtocolError:
+    return ProtocolError(f"{source}: {key} = {_Shown(value)!r} is not allowed: {error}")
+
+
+def _term_list(table: Mapping[str, Any], key: str, source: str, where: str) -> list[Term]:
+    """The terms of a list of term strings (``terms``, ``adjust_for``), each read by the grammar."""
+    value = table[key]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise _error(
+            source, where + key, value, "a list of terms such as ['wai_patient', 'C(arm)']"
+        )
+    terms: list[Term] = []
+    for k, text in enumerate(value):
+        try:
+            terms += parse_terms(text)
+        except FormulaError as error:
+            raise _formula_error(source, f"{where}{key}[{k}]", text, error) from None
+    return terms
+
+
+def _model_terms(
+    table: Mapping[str, Any], source: str, where: str
+) -> tuple[str, tuple[Term, ...], tuple[Term, ...], str, str]:
+    """Outcome, terms, moderation terms, the default reported term and the moderation's key.
+
+    A model is written either as a formula (``formula``, ``moderation``) or as
+    data (``outcome``, ``terms``, ``adjust_for``, ``moderator``); the text is
+    read by the whitelist grammar, never evaluated.
+    """
+    if "formula" in table:
+        mixed = [key for key in STRUCTURED_KEYS if key in table]
+        if mixed:
+            raise ProtocolError(
+                f"{source}: {where}{mixed[0]}: a model has either formula (with moderation) or "
+                "outcome and terms (with adjust_for and moderator), not both"
+            )
+        text = table["formula"]
+        try:
+            outcome, terms = parse_formula(text)
+        except FormulaError as error:
+            raise _formula_error(source, where + "formula", text, error) from None
+        moderation: tuple[Term, ...] = ()
+        if "moderation" in table:
+            try:
+                moderation = parse_terms(table["moderation"])
+            except FormulaError as error:
+                raise _formula_error(
+                    source, where + "moderation", table["moderation"], error
+                ) from None
+        return outcome, terms, moderation, "", "moderation"
+    if "moderation" in table:
+        raise ProtocolError(
+            f"{source}: {where}moderation goes with formula; with outcome and terms write"
+            " moderator (e.g. moderator = 'C(arm)')"
+        )
+    if "outcome" not in table or "terms" not in table:
+        raise ProtocolError(
+            f"{source}: {where[:-1]}: a model needs formula = 'outcome ~ terms', or outcome"
+            " and terms (e.g. outcome = 'gpe', terms = ['wai_patient'])"
+        )
+    try:
+        outcome = parse_outcome(table["outcome"])
+    except FormulaError as error:
+        raise _formula_error(source, where + "outcome", table["outcome"], error) from None
+    predictors = _term_list(table, "terms", source, where)
+    if not predictors:
+        raise _error(source, where + "terms", table["terms"], "a list of at least one term")
+    covariates = _term_list(table, "adjust_for", source, where) if "adjust_for" in table else []
+    moderation = ()
+    if "moderator" in table:
+        try:
+            moderator = parse_terms(table["moderator"])
+        except FormulaError as error:
+            raise _formula_error(source, where + "moderator", table["moderator"], error) from None
+        moderation = tuple(interact(predictors, moderator))
+    terms = tuple(unique_terms([*predictors, *covariates]))
+    return outcome, terms, moderation, ":".join(map(str, predictors[0])), "moderator"
+
+
+def _models(
+    data: Mapping[str, Any], source: str, levels: Mapping[str, tuple[object, ...]]
+) -> tuple[Model, ...]:
     tables = _list_of_tables(data, "models", source)
     if not tables:
         raise ProtocolError(
@@ -387,15 +606,45 @@ def _models(data: Mapping[str, Any], source: str) -> tuple[Model, ...]:
             raise _error(
                 source, where + "name", name, "a unique name of letters, digits, '-' and '_'"
             )
-        formula = _string(table, "formula", source, where)
-        if formula is None or formula.count("~") != 1:
-            raise _error(source, where + "formula", formula, "a formula 'outcome ~ terms'")
-        term = _string(table, "term", source, where)
+        outcome, terms, moderation, default_term, moderation_key = _model_terms(
+            table, source, where
+        )
+        try:
+            design = Design(terms, levels)
+            full = Design((*terms, *moderation), levels) if moderation else None
+        except FormulaError as error:
+            key = "formula" if "formula" in table else "terms"
+            raise ProtocolError(f"{source}: {where}{key}: {error}") from None
+        term = _string(table, "term", source, where, default=default_term or None)
         if term is None:
             raise _error(source, where + "term", term, "the name of the coefficient to report")
-        moderation = _string(table, "moderation", source, where)
+        if term not in design.columns:
+            raise _error(
+                source,
+                where + "term",
+                term,
+                "a coefficient of the model: one of " + ", ".join(repr(c) for c in design.columns),
+            )
+        if full is not None and len(full.columns) == len(design.columns):
+            raise _error(
+                source,
+                where + moderation_key,
+                table[moderation_key],
+                "terms that add a column to the model (these add none: "
+                + terms_text(moderation)
+                + ")",
+            )
         label = _string(table, "label", source, where, default=name)
-        out.append(Model(name=name, label=label, formula=formula, term=term, moderation=moderation))
+        out.append(
+            Model(
+                name=name,
+                label=label,
+                outcome=outcome,
+                terms=terms,
+                term=term,
+                moderation=moderation,
+            )
+        )
     return tuple(out)
 
 
@@ -404,8 +653,14 @@ def _number(table: Mapping[str, Any], key: str, source: str, where: str) -> floa
         return None
     value = table[key]
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise _error(source, where + key, value, "a number")
-    return float(value)
+        raise _error(source, where + key, value, "a finite number")
+    try:
+        number = float(value)
+    except OverflowError:
+        number = math.inf
+    if not math.isfinite(number):
+        raise _error(source, where + key, value, "a finite number")
+    return number
 
 
 def _published(data: Mapping[str, Any], estimates: list[str], source: str) -> tuple[Published, ...]:
@@ -446,7 +701,7 @@ def parse_protocol(text: str, source: str, default_name: str = "protocol") -> Pr
     Raises:
         ProtocolError: naming the file, the key, the value and what is allowed.
     """
-    data = read_toml(text, source, ProtocolError)
+    data = _read(text, source)
     _unknown_keys(data, TOP_LEVEL_KEYS, source, "")
     name = _string(data, "name", source, default=default_name)
     title = _string(data, "title", source, default=name)
@@ -466,10 +721,7 @@ def parse_protocol(text: str, source: str, default_name: str = "protocol") -> Pr
                 raise ProtocolError(
                     f"{source}: {key} and parameters.{parameter} both given; keep one"
                 )
-            try:
-                common[parameter] = SCHEMA[parameter].validate(data[key])
-            except ParameterError as error:
-                raise ProtocolError(f"{source}: {key}: {error}") from None
+            common[parameter] = _validate(parameter, data[key], source, key)
     arms = _arms(data, source)
     for arm in arms:  # every arm's parameters must be valid together
         try:
@@ -491,10 +743,8 @@ def parse_protocol(text: str, source: str, default_name: str = "protocol") -> Pr
             raise _error(
                 source, "outcome", outcome, "an outcome column, e.g. 'first_session_relief_mm'"
             )
-        from alliance_sim.trials.analysis import available_columns
-
-        if outcome not in available_columns():
-            raise _error(source, "outcome", outcome, "one of " + ", ".join(available_columns()))
+        if outcome not in PATIENT_COLUMNS:
+            raise _error(source, "outcome", outcome, "one of " + ", ".join(PATIENT_COLUMNS))
         factors = _factors(data, arms, source)
         contrasts = _contrasts(data, arms, source)
     else:
@@ -503,13 +753,7 @@ def parse_protocol(text: str, source: str, default_name: str = "protocol") -> Pr
                 raise ProtocolError(
                     f"{source}: {key} is for analysis = 'factorial', not 'regression'"
                 )
-        models = _models(data, source)
-        from alliance_sim.trials.analysis import check_model
-
-        for i, model in enumerate(models):
-            why = check_model(model, [a.name for a in arms])
-            if why:
-                raise ProtocolError(f"{source}: models[{i}]: {why}")
+        models = _models(data, source, category_levels(a.name for a in arms))
     protocol = Protocol(
         name=name,
         title=title,

@@ -15,8 +15,9 @@ from pathlib import Path
 import solara
 
 from alliance_sim.core.reference import parameter_tables
+from alliance_sim.ui.guard import Guard
 
-__all__ = ["ABOUT_SECTIONS", "About", "readme_section", "readme_text"]
+__all__ = ["ABOUT_SECTIONS", "About", "AboutPage", "readme_section", "readme_text"]
 
 ABOUT_SECTIONS: tuple[str, ...] = ("WHAT IS IT?", "HOW IT WORKS", "CREDITS AND REFERENCES")
 """The README sections the About page shows, in order."""
@@ -30,7 +31,7 @@ def readme_text() -> str:
     if README.is_file():
         return README.read_text(encoding="utf-8")
     try:
-        return str(metadata("alliance-sim").get("Description", ""))
+        return str(metadata("alliance-sim").get("Description", ""))  # type: ignore[attr-defined]  # an email.Message at run time
     except PackageNotFoundError:
         return ""
 
@@ -45,7 +46,13 @@ def readme_section(title: str) -> str:
 
 @solara.component
 def About() -> solara.Element:
-    """The About page."""
+    """The About page; a failure in it shows one line and the page starts again."""
+    return Guard(AboutPage, "the About page")
+
+
+@solara.component
+def AboutPage() -> solara.Element:
+    """The About page's content."""
     with solara.Column() as page:
         solara.Title("alliance-sim · About the model")
         for title in ABOUT_SECTIONS:

@@ -10,6 +10,7 @@ from alliance_sim.ui.about import About
 from alliance_sim.ui.compare_page import Compare
 from alliance_sim.ui.explore import Explore
 from alliance_sim.ui.learn_page import Learn
+from alliance_sim.ui.memory import release_memory_soon
 from alliance_sim.ui.style import APP_CSS
 from alliance_sim.ui.sweep_page import Sweep
 from alliance_sim.ui.trials_page import Trials
@@ -19,9 +20,14 @@ __all__ = ["Layout", "routes"]
 
 @solara.component
 def Layout(children: list[solara.Element] | None = None) -> solara.Element:
-    """The app frame: a title bar with one tab per page, named by the route's label."""
+    """The app frame: a title bar with one tab per page, named by the route's label.
+
+    It is there for as long as the browser session: when the session ends, the
+    memory it used is handed back (:func:`~alliance_sim.ui.memory.release_memory_soon`).
+    """
     current, all_routes = solara.use_route()
     router = solara.use_router()
+    solara.use_effect(lambda: release_memory_soon, [])  # runs when the session ends
     index = all_routes.index(current) if current in all_routes else 0
 
     def go(new_index: int) -> None:

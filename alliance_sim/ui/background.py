@@ -15,6 +15,7 @@ from typing import Any
 import solara
 
 from alliance_sim.core.errors import AllianceSimError
+from alliance_sim.ui.guard import log_failure, one_line, shows_a_path
 
 __all__ = ["BackgroundRun", "Job", "use_background_run"]
 
@@ -55,11 +56,18 @@ class BackgroundRun:
         return done / total if total else 0.0
 
 
+def _unexpected(failure: str, problem: BaseException) -> str:
+    text = one_line(str(problem), 200)
+    shown = text and not shows_a_path(text)
+    return f"{failure}: {type(problem).__name__}" + (f": {text}" if shown else "")
+
+
 def use_background_run(failure: str = "the run failed") -> BackgroundRun:
     """A background run for this component; ``failure`` starts the message of a crash.
 
     A mistake the library reports (:class:`AllianceSimError`) shows its own
-    message; anything else shows ``failure``, the error's type and text.
+    message; anything else shows ``failure``, the error's type and its text (unless
+    the text shows a file path), and goes to the server's log with its traceback.
     """
     status, set_status = solara.use_state("idle")
     progress, set_progress = solara.use_state((0, 0))
@@ -80,9 +88,10 @@ def use_background_run(failure: str = "the run failed") -> BackgroundRun:
             if not stop.is_set():
                 set_result(outcome)
         except AllianceSimError as problem:
-            set_error(str(problem))
+            set_error(one_line(str(problem)))
         except Exception as problem:  # a failed run shows a message, never a traceback
-            set_error(f"{failure}: {type(problem).__name__}: {problem}")
+            log_failure(problem, failure)
+            set_error(_unexpected(failure, problem))
         finally:
             if not stop.is_set():
                 set_status("done")

@@ -16,10 +16,11 @@ from alliance_sim.comparison import Comparison, compare
 from alliance_sim.core.errors import AllianceSimError
 from alliance_sim.core.params import Params
 from alliance_sim.plotting import comparison_figure
-from alliance_sim.scenarios import builtin_scenarios, load_scenario
-from alliance_sim.ui.controls import GroupControls
+from alliance_sim.scenarios import builtin_scenarios
+from alliance_sim.ui.controls import GroupControls, SeedInput
+from alliance_sim.ui.guard import Guard, describe, guarded, log_failure
 
-__all__ = ["MAX_REPLICATES", "Compare", "difference_rows"]
+__all__ = ["MAX_REPLICATES", "Compare", "ComparePage", "difference_rows"]
 
 MAX_REPLICATES = 200
 """The most replicates the page runs (the command line takes more)."""
@@ -68,26 +69,51 @@ def Side(
 
 @solara.component
 def Compare() -> solara.Element:
-    """The Compare page."""
+    """The Compare page; a failure anywhere in it shows one line and the page starts again."""
+    return Guard(ComparePage, "the Compare page")
+
+
+@solara.component
+def ComparePage() -> solara.Element:
+    """The Compare page's content."""
+    builtins = solara.use_memo(builtin_scenarios, [])
     scenario_a, set_scenario_a = solara.use_state("paternalistic")
     scenario_b, set_scenario_b = solara.use_state("shared-power")
-    params_a, set_params_a = solara.use_state(load_scenario("paternalistic").params())
-    params_b, set_params_b = solara.use_state(load_scenario("shared-power").params())
+    params_a, set_params_a = solara.use_state(builtins["paternalistic"].params())
+    params_b, set_params_b = solara.use_state(builtins["shared-power"].params())
     replicates, set_replicates = solara.use_state(10)
     seed, set_seed = solara.use_state(0)
     error, set_error = solara.use_state(None)
 
-    def choose_a(name: str) -> None:
-        set_scenario_a(name)
-        set_params_a(load_scenario(name).params())
+    def chooser(
+        set_name: Callable[[str], None], set_params: Callable[[Params], None]
+    ) -> Callable[[str], None]:
+        def choose(name: str) -> None:
+            if name not in builtins:  # only the list's names: never a file on the server
+                set_error(f"scenario = {name!r}: choose one from the list")
+                return
+            set_error(None)
+            set_name(name)
+            set_params(builtins[name].params())
 
-    def choose_b(name: str) -> None:
-        set_scenario_b(name)
-        set_params_b(load_scenario(name).params())
+        return guarded(choose, set_error, "choosing the scenario")
 
-    def run() -> Comparison:
+    choose_a = chooser(set_scenario_a, set_params_a)
+    choose_b = chooser(set_scenario_b, set_params_b)
+
+    def change_replicates(value: int) -> None:
+        set_replicates(min(max(int(value), 2), MAX_REPLICATES))
+
+    def run() -> Comparison | str:
+        """The comparison, or the one line that says why there is none."""
         label_a, label_b = f"A: {scenario_a}", f"B: {scenario_b}"
-        return compare(params_a, params_b, replicates, seed, label_a, label_b)
+        try:
+            return compare(params_a, params_b, replicates, seed, label_a, label_b)
+        except AllianceSimError as mistake:
+            return f"The comparison failed: {describe(mistake)}"
+        except Exception as problem:  # unexpected: to the server's log, one line on the page
+            log_failure(problem, "the comparison")
+            return describe(problem, "the comparison")
 
     result = solara.use_thread(run, dependencies=[params_a, params_b, replicates, seed])
 
@@ -99,19 +125,24 @@ def Compare() -> solara.Element:
                 value=replicates,
                 min=2,
                 max=MAX_REPLICATES,
-                on_value=set_replicates,
+                on_value=guarded(change_replicates, set_error, "changing the replicates"),
                 thumb_label="always",
             )
-            solara.InputInt("Seed", value=seed, on_value=lambda v: set_seed(int(v or 0)))
+            SeedInput(
+                "Seed (same seed, same patients)",
+                seed,
+                lambda value: (set_error(None), set_seed(value)),
+                set_error,
+            )
         if error:
             solara.Error(error)
         if result.state == solara.ResultState.RUNNING:
             solara.ProgressLinear(True)
             solara.Text("Running both clinics…")
-        elif result.state == solara.ResultState.ERROR:
-            problem = result.error
-            message = str(problem) if isinstance(problem, AllianceSimError) else repr(problem)
-            solara.Error(f"The comparison failed: {message}")
+        elif result.state == solara.ResultState.ERROR:  # run() returns its failures: not seen
+            solara.Error(describe(result.error or RuntimeError(), "the comparison"))
+        elif isinstance(result.value, str):
+            solara.Error(result.value)
         elif result.value is not None:
             comparison = result.value
             solara.FigureMatplotlib(comparison_figure(comparison), format="png")

@@ -2,8 +2,10 @@
 
 Each browser session has its own :class:`~alliance_sim.engines.agent.model.ClinicModel`
 (held in component state), rebuilt whenever a parameter, the scenario or the
-seed changes. A scenario file with a mistake shows the message and keeps the
-model that was there.
+seed changes, and closed when it is replaced or the session ends. A scenario
+file with a mistake shows the message and keeps the model that was there; a
+scenario is either a built-in one or a file the user dropped, never a path on
+the server.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import threading
 from collections.abc import Callable
 from functools import lru_cache
 from html import escape
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 import solara
@@ -23,13 +25,21 @@ from alliance_sim.core.params import Params
 from alliance_sim.core.population import THERAPIST_TRAITS
 from alliance_sim.engines.agent.model import ClinicModel
 from alliance_sim.plotting import TIME_COURSE_PANELS, LiveClinicPlot
-from alliance_sim.scenarios import builtin_scenarios, load_scenario, parse_scenario
+from alliance_sim.scenarios import Scenario, builtin_scenarios, parse_scenario
 from alliance_sim.simulation import sessions_table
 from alliance_sim.ui.controls import GroupControls, SeedInput
 from alliance_sim.ui.dropped import read_dropped
+from alliance_sim.ui.guard import Guard, describe, guarded, log_failure
 from alliance_sim.ui.patient_table import TABLE_COLUMNS, PatientTable
 
-__all__ = ["PATIENT_COLUMNS", "Explore", "clinic_now", "patient_figure", "patient_states"]
+__all__ = [
+    "PATIENT_COLUMNS",
+    "Explore",
+    "ExplorePage",
+    "clinic_now",
+    "patient_figure",
+    "patient_states",
+]
 
 PLAY_INTERVAL_S = 0.5
 """Pause between sessions while playing."""
@@ -150,9 +160,10 @@ def Clinic(
                 if model.running:
                     model.step()
         except Exception as error:  # the page says what failed and stays usable
+            log_failure(error, f"session {model.session}")
             set_failure(
-                f"session {model.session} failed ({type(error).__name__}: {error}); "
-                "press Reset to start the clinic again"
+                describe(error, f"session {model.session}")
+                + "; press Reset to start the clinic again"
             )
             return False
         set_tick(lambda t: t + 1)
@@ -160,6 +171,10 @@ def Clinic(
 
     def step() -> None:
         advance()
+
+    def select(patient_id: Any) -> None:  # only a patient of this clinic (or nobody)
+        known = isinstance(patient_id, int) and 0 <= patient_id < len(model.patients_in_order)
+        set_selected(patient_id if known else None)
 
     def play_loop(cancel: threading.Event) -> None:
         while playing and not cancel.is_set() and model.running:
@@ -209,12 +224,12 @@ def Clinic(
         ClinicNow(session, clinic)
         states = patient_states(model)
         with solara.Card("Patients (click one to see their trajectory)"):
-            PatientTable(states, selected, set_selected)
+            PatientTable(states, selected, select)
             solara.Select(
                 "Patient",
                 values=[None, *states["patient_id"].tolist()],
                 value=selected,
-                on_value=set_selected,
+                on_value=select,
             )
         if selected is not None and session > 0:
             patient = model.patients_in_order[selected]
@@ -235,9 +250,18 @@ def Clinic(
 
 @solara.component
 def Explore() -> solara.Element:
-    """The Explore page."""
+    """The Explore page; a failure anywhere in it shows one line and the page starts again."""
+    return Guard(ExplorePage, "the Explore page")
+
+
+@solara.component
+def ExplorePage() -> solara.Element:
+    """The Explore page's content."""
+    builtins = solara.use_memo(builtin_scenarios, [])
     scenario_name, set_scenario_name = solara.use_state("default")
-    params, set_params = solara.use_state(load_scenario("default").params())
+    uploaded, set_uploaded = solara.use_state(cast(Scenario | None, None))
+    default_params = solara.use_memo(lambda: builtins["default"].params(), [])
+    params, set_params = solara.use_state(default_params)
     seed, set_seed = solara.use_state(0)
     error, set_error = solara.use_state(None)
     first_model = solara.use_memo(lambda: ClinicModel(params, seed), [])
@@ -254,36 +278,70 @@ def Explore() -> solara.Element:
     # Runs when the clinic is replaced and when the browser session ends.
     solara.use_effect(close_when_replaced, [model])
 
-    def rebuild(new_params: Params, new_seed: int) -> None:
+    def build(new_params: Params, new_seed: int) -> ClinicModel | None:
+        """A new clinic, or None (and the message) when it cannot be built."""
+        try:
+            return ClinicModel(new_params, new_seed)
+        except Exception as problem:
+            if not isinstance(problem, AllianceSimError):
+                log_failure(problem, "building the clinic")
+            set_error(describe(problem, "building the clinic"))
+            return None
+
+    def show(new_model: ClinicModel, new_params: Params, new_seed: int) -> None:
         # Not under the lock: replacing the model runs close() above, which takes it.
-        set_model(ClinicModel(new_params, new_seed))
+        set_model(new_model)
         set_params(new_params)
         set_seed(new_seed)
+
+    def rebuild(new_params: Params, new_seed: int) -> None:
+        new_model = build(new_params, new_seed)
+        if new_model is not None:
+            show(new_model, new_params, new_seed)
 
     def reset() -> None:
         rebuild(params, seed)
 
     def choose_scenario(name: str) -> None:
-        set_scenario_name(name)
+        if name in builtins:
+            chosen = builtins[name]
+        elif uploaded is not None and name == uploaded.name:
+            chosen = uploaded
+        else:  # only the list's names: never a file on the server
+            set_error(f"scenario = {name!r}: choose one from the list, or drop a scenario file")
+            return
         set_error(None)
-        rebuild(load_scenario(name).params(), seed)
+        new_params = chosen.params()
+        new_model = build(new_params, seed)
+        if new_model is not None:
+            set_scenario_name(name)
+            show(new_model, new_params, seed)
 
     def upload(file: Any) -> None:
+        def parse(text: str, name: str) -> tuple[Scenario, Params]:
+            scenario = parse_scenario(text, source=name)
+            return scenario, scenario.params()
+
         try:
-            scenario = read_dropped(file, lambda text, name: parse_scenario(text, source=name))
-            new_params = scenario.params()
+            scenario, new_params = read_dropped(file, parse, kind="a scenario file")
         except AllianceSimError as problem:
             set_error(str(problem))
             return
         set_error(None)
-        set_scenario_name(scenario.name)
-        rebuild(new_params, seed)
+        new_model = build(new_params, seed)
+        if new_model is not None:
+            set_uploaded(scenario)
+            set_scenario_name(scenario.name)
+            show(new_model, new_params, seed)
 
     def change_seed(value: int) -> None:
         set_error(None)
         rebuild(params, value)
 
-    names = sorted(builtin_scenarios())
+    def change_params(new_params: Params) -> None:
+        rebuild(new_params, seed)
+
+    names = sorted(builtins)
     with solara.Columns([2, 5]) as page:
         with solara.Column():
             with solara.Card("Clinic"):
@@ -291,20 +349,29 @@ def Explore() -> solara.Element:
                     "Scenario",
                     values=names if scenario_name in names else [*names, scenario_name],
                     value=scenario_name,
-                    on_value=choose_scenario,
+                    on_value=guarded(choose_scenario, set_error, "choosing the scenario"),
                 )
                 solara.FileDrop(
-                    label="…or drop a scenario file (.toml) here", on_file=upload, lazy=False
+                    label="…or drop a scenario file (.toml) here",
+                    on_file=guarded(upload, set_error, "reading the file"),
+                    lazy=True,  # read here, at most the size limit, never the whole upload
                 )
-                SeedInput("Seed (same seed, same clinic)", seed, change_seed, set_error)
+                SeedInput(
+                    "Seed (same seed, same clinic)",
+                    seed,
+                    guarded(change_seed, set_error, "changing the seed"),
+                    set_error,
+                )
             with solara.Card("Parameters"):
-                GroupControls(params, lambda p: rebuild(p, seed), set_error)
+                GroupControls(
+                    params, guarded(change_params, set_error, "changing a parameter"), set_error
+                )
         with solara.Column():
             Clinic(
                 model=model,
                 lock=lock,
                 title=f"{scenario_name}, seed {seed}",
                 error=error,
-                on_reset=reset,
+                on_reset=guarded(reset, set_error, "starting the clinic again"),
             )
     return page

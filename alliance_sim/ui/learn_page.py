@@ -5,7 +5,8 @@ button waits for a prediction. The run happens in the background with a
 progress bar; then the page shows the picture, whether the prediction matched,
 what the run shows in words and numbers, and the explanation with its sources.
 An educator can drop their own lesson file on the page; a file with a mistake
-shows the message and the lesson that was there stays.
+shows the message and the lesson that was there stays. A dropped lesson's arms
+may use only built-in scenarios: the server never opens a path named in a file.
 """
 
 from __future__ import annotations
@@ -25,9 +26,29 @@ from alliance_sim.lessons import (
     run_lesson,
 )
 from alliance_sim.ui.background import use_background_run
-from alliance_sim.ui.dropped import read_dropped
+from alliance_sim.ui.dropped import check_lesson_data, read_dropped
+from alliance_sim.ui.guard import Guard, guarded
+from alliance_sim.ui.sweep_page import MAX_PATIENT_SESSIONS
 
-__all__ = ["Learn", "LessonView", "prediction_feedback"]
+__all__ = ["Learn", "LearnPage", "LessonView", "check_lesson_size", "prediction_feedback"]
+
+
+def check_lesson_size(lesson: Lesson, name: str) -> Lesson:
+    """``lesson``, if the app can run it for a student in seconds (as much as a sweep).
+
+    Raises:
+        AllianceSimError: naming the file, its size and the limit.
+    """
+    size = lesson.replicates * sum(
+        int(arm.params["n_patients"]) * int(arm.params["n_sessions"]) for arm in lesson.arms
+    )
+    if size > MAX_PATIENT_SESSIONS:
+        raise AllianceSimError(
+            f"{name}: this lesson simulates {size:,} patient-sessions; the app runs at most "
+            f"{MAX_PATIENT_SESSIONS:,}. Use fewer replicates or patients, or run it with "
+            "'alliance-sim lesson FILE' on the command line"
+        )
+    return lesson
 
 
 def prediction_feedback(lesson: Lesson, prediction: str) -> tuple[bool, str]:
@@ -138,7 +159,13 @@ def LessonView(lesson: Lesson) -> solara.Element:
 
 @solara.component
 def Learn() -> solara.Element:
-    """The Learn page: the lessons in teaching order, and a place to drop your own."""
+    """The Learn page; a failure anywhere in it shows one line and the page starts again."""
+    return Guard(LearnPage, "the Learn page")
+
+
+@solara.component
+def LearnPage() -> solara.Element:
+    """The Learn page's content: the lessons in teaching order, and a place to drop your own."""
     lessons = solara.use_memo(builtin_lessons, [])
     own, set_own = solara.use_state(None)
     chosen, set_chosen = solara.use_state(next(iter(lessons)))
@@ -150,7 +177,11 @@ def Learn() -> solara.Element:
         try:
             new = read_dropped(
                 file,
-                lambda text, name: parse_lesson(text, name, default_name=name.rsplit(".", 1)[0]),
+                lambda text, name: check_lesson_size(
+                    parse_lesson(text, name, default_name=name.rsplit(".", 1)[0]), name
+                ),
+                check=check_lesson_data,
+                kind="a lesson file",
             )
         except AllianceSimError as problem:
             set_error(str(problem))
@@ -180,8 +211,8 @@ def Learn() -> solara.Element:
             with solara.Card("Your own lesson"):
                 solara.FileDrop(
                     label="Drop a lesson file (.toml) here — the README says how to write one",
-                    on_file=upload,
-                    lazy=False,
+                    on_file=guarded(upload, set_error, "reading the file"),
+                    lazy=True,  # read here, at most the size limit, never the whole upload
                 )
                 if error:
                     solara.Error(error)

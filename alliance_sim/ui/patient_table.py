@@ -113,14 +113,16 @@ def PatientTable(
     """The patients' current states, a page at a time; a click on a row calls ``on_select``.
 
     A click on a heading sorts by that column (again: the other way round).
+    What the browser sends is checked: anything but a column's name, a page
+    number or a patient's number changes nothing.
     """
     sort_by, set_sort_by = solara.use_state("patient_id")
     descending, set_descending = solara.use_state(False)
     page, set_page = solara.use_state(0)
     shown = table_page(states, sort_by, descending, page)
 
-    def sort(column: str) -> None:
-        if column not in TABLE_COLUMNS:
+    def sort(column: Any) -> None:
+        if not isinstance(column, str) or column not in TABLE_COLUMNS:
             return
         if column == sort_by:
             set_descending(not descending)
@@ -130,7 +132,12 @@ def PatientTable(
         set_page(0)
 
     def turn(to: Any) -> None:
-        set_page(int(to))
+        if isinstance(to, int) and not isinstance(to, bool):
+            set_page(to)  # table_page keeps it between the first page and the last
+
+    def select(patient_id: Any) -> None:
+        if isinstance(patient_id, int) and not isinstance(patient_id, bool):
+            on_select(patient_id)
 
     return PatientTableView(
         columns=[{"name": name, "label": label} for name, label in TABLE_COLUMNS.items()],
@@ -143,7 +150,7 @@ def PatientTable(
         first=shown.first,
         last=shown.last,
         n_patients=len(states),
-        event_select=lambda patient_id: on_select(int(patient_id)),
+        event_select=select,
         event_sort=sort,
         event_turn=turn,
     )

@@ -11,7 +11,14 @@ import time
 import urllib.request
 import webbrowser
 
-__all__ = ["DEFAULT_HOST", "DEFAULT_PORT", "serve", "server_command", "server_environment"]
+__all__ = [
+    "DEFAULT_HOST",
+    "DEFAULT_PORT",
+    "SESSION_TIMEOUT",
+    "serve",
+    "server_command",
+    "server_environment",
+]
 
 DEFAULT_HOST = "127.0.0.1"
 """The app listens only on this machine unless told otherwise."""
@@ -19,13 +26,28 @@ DEFAULT_PORT = 8765
 
 APP_MODULE = "alliance_sim.ui.app"
 
+SESSION_TIMEOUT = "10m"
+"""How long the server keeps a session whose browser went away without closing it.
+
+A tab that closes tells the server, which frees the session at once. A browser
+that crashed, a laptop that went to sleep or a network that dropped says nothing;
+Solara's default keeps such a session for 24 hours, and a classroom server
+collected them all day. A page that comes back within this time carries on; after
+it, the page reloads with a new session. ``SOLARA_KERNEL_CULL_TIMEOUT`` (such as
+``1h``) overrides it.
+"""
+
 
 def server_environment() -> dict[str, str]:
-    """The environment for the server: no telemetry, front-end assets served locally."""
+    """The environment for the server: no telemetry, front-end assets served locally.
+
+    Sessions whose browser went away are freed after :data:`SESSION_TIMEOUT`.
+    """
     env = dict(os.environ)
     env["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] = "False"
     env["SOLARA_ASSETS_FONTAWESOME_ENABLED"] = "False"  # would come from a CDN
     env.setdefault("MPLBACKEND", "Agg")
+    env.setdefault("SOLARA_KERNEL_CULL_TIMEOUT", SESSION_TIMEOUT)
     # Solara warns on every page load that plain http falls back to SameSite=Lax cookies;
     # on 127.0.0.1 that is expected, so the warning only hides real messages.
     env["PYTHONWARNINGS"] = "ignore::UserWarning:solara.server.starlette"

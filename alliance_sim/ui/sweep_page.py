@@ -26,9 +26,17 @@ from alliance_sim.records.metrics import METRICS
 from alliance_sim.scenarios import builtin_scenarios
 from alliance_sim.ui.background import use_background_run
 from alliance_sim.ui.controls import SeedInput, control_label
+from alliance_sim.ui.guard import Guard, guarded
 from alliance_sim.ui.style import CONTROL_CLASS
 
-__all__ = ["MAX_PATIENT_SESSIONS", "MAX_RUNS", "Sweep", "SweepRequest", "experiment_of"]
+__all__ = [
+    "MAX_PATIENT_SESSIONS",
+    "MAX_RUNS",
+    "Sweep",
+    "SweepPage",
+    "SweepRequest",
+    "experiment_of",
+]
 
 MAX_RUNS = 2_000
 """The most runs (points × replicates) the page runs; bigger sweeps belong to the CLI."""
@@ -85,6 +93,10 @@ def experiment_of(request: SweepRequest) -> Experiment:
     Raises:
         AllianceSimError: naming the control and what is allowed.
     """
+    if request.scenario not in builtin_scenarios():  # a name from the list, never a path
+        raise AllianceSimError(
+            f"scenario = {request.scenario!r}: choose a built-in scenario from the list"
+        )
     vary = {request.first: _factor(request.first, request.first_range, request.first_levels)}
     if request.second != NONE:
         if request.second == request.first:
@@ -184,7 +196,13 @@ def FactorControls(
 
 @solara.component
 def Sweep() -> solara.Element:
-    """The Sweep page."""
+    """The Sweep page; a failure anywhere in it shows one line and the page starts again."""
+    return Guard(SweepPage, "the Sweep page")
+
+
+@solara.component
+def SweepPage() -> solara.Element:
+    """The Sweep page's content."""
     request, set_request = solara.use_state(SweepRequest())
     message, set_message = solara.use_state(None)  # a mistake in the controls
     background = use_background_run("the sweep failed")
@@ -192,12 +210,27 @@ def Sweep() -> solara.Element:
     def update(**changes: Any) -> None:
         set_request(lambda old: SweepRequest(**{**old.__dict__, **changes}))
 
+    def report(text: str) -> None:
+        set_message(("error", text))
+
     def choose(which: str, name: str) -> None:
-        if name == NONE:
+        if name == NONE and which == "second":
             update(**{which: name})
             return
+        if name not in NUMERIC:  # only the list's parameters
+            report(f"parameter = {name!r}: choose one from the list")
+            return
         spec = SCHEMA[name]
+        set_message(None)
         update(**{which: name, f"{which}_range": (float(spec.low), float(spec.high))})
+
+    def choose_output(choice: str) -> None:
+        name = chosen_name(choice)
+        if name not in METRICS:
+            report(f"output = {choice!r}: choose one from the list")
+            return
+        set_message(None)
+        update(output=name)
 
     problem = None
     try:
@@ -254,7 +287,7 @@ def Sweep() -> solara.Element:
                     "Output (what each run reports)",
                     values=[output_choice(name) for name in METRICS],
                     value=output_choice(request.output),
-                    on_value=lambda choice: update(output=chosen_name(choice)),
+                    on_value=guarded(choose_output, report, "choosing the output"),
                 )
                 with solara.Column(gap="0px", classes=[CONTROL_CLASS]):
                     solara.SliderInt(
@@ -274,7 +307,7 @@ def Sweep() -> solara.Element:
             FactorControls(
                 "First parameter (x axis)",
                 request.first,
-                lambda name: choose("first", name),
+                guarded(lambda name: choose("first", name), report, "choosing the parameter"),
                 request.first_range,
                 lambda b: update(first_range=tuple(b)),
                 request.first_levels,
@@ -284,7 +317,7 @@ def Sweep() -> solara.Element:
             FactorControls(
                 "Second parameter (optional: a heatmap)",
                 request.second,
-                lambda name: choose("second", name),
+                guarded(lambda name: choose("second", name), report, "choosing the parameter"),
                 request.second_range,
                 lambda b: update(second_range=tuple(b)),
                 request.second_levels,

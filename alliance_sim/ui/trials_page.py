@@ -19,9 +19,10 @@ import solara
 from alliance_sim.trials import TrialResult, builtin_protocols, run_trial, trial_figure
 from alliance_sim.ui.background import use_background_run
 from alliance_sim.ui.controls import SeedInput
+from alliance_sim.ui.guard import Guard, guarded
 from alliance_sim.ui.style import CONTROL_CLASS
 
-__all__ = ["MAX_PATIENTS", "TrialRequest", "Trials", "comparison_rows"]
+__all__ = ["MAX_PATIENTS", "TrialRequest", "Trials", "TrialsPage", "comparison_rows"]
 
 MAX_PATIENTS = 200_000
 """The most simulated patients (arms × n per arm × replicates) the page runs."""
@@ -67,7 +68,13 @@ def comparison_rows(result: TrialResult) -> pd.DataFrame:
 
 @solara.component
 def Trials() -> solara.Element:
-    """The Trials page."""
+    """The Trials page; a failure anywhere in it shows one line and the page starts again."""
+    return Guard(TrialsPage, "the Trials page")
+
+
+@solara.component
+def TrialsPage() -> solara.Element:
+    """The Trials page's content."""
     protocols = solara.use_memo(builtin_protocols, [])
     request, set_request = solara.use_state(TrialRequest())
     message, set_message = solara.use_state(None)  # a mistake in the controls
@@ -106,6 +113,14 @@ def Trials() -> solara.Element:
         set_request(lambda old: TrialRequest(**{**old.__dict__, **changes}))  # type: ignore[arg-type]
 
     titles = {protocol.title: name for name, protocol in protocols.items()}
+
+    def choose_study(title: str) -> None:
+        if title not in titles:  # only the list's studies
+            set_message(f"study = {title!r}: choose one from the list")
+            return
+        set_message(None)
+        update(protocol=titles[title], n_per_arm=None)
+
     with solara.Columns([2, 5]) as page:
         with solara.Column():
             solara.Title("alliance-sim · Trials")
@@ -114,7 +129,7 @@ def Trials() -> solara.Element:
                     "Published study",
                     values=list(titles),
                     value=protocol.title,
-                    on_value=lambda title: update(protocol=titles[title], n_per_arm=None),
+                    on_value=guarded(choose_study, set_message, "choosing the study"),
                 )
                 solara.Markdown(f"{protocol.description}\n\n*Source:* {protocol.source}")
                 with solara.Column(gap="0px", classes=[CONTROL_CLASS]):
