@@ -55,7 +55,7 @@ SPACE: dict[str, tuple[float, float]] = {
     "exercise_effect": (0.02, 0.12),
     "disability_fluctuation": (0.05, 0.3),
     # engagement
-    "p_attend_typical": (0.7, 0.95),
+    "p_attend_typical": (0.75, 0.97),
     "p_dropout_typical": (0.005, 0.04),
     "adherence_typical": (0.6, 0.9),
     # the questionnaires: level, spread, ceiling, clinician level, agreement
