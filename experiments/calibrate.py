@@ -79,8 +79,11 @@ CHECKS = tuple(p.id for p in PATTERNS if p.role != "target")
 def target_zone(pattern) -> tuple[float, float]:
     """The zone the calibration aims the pattern's judged interval at.
 
-    The tolerance, shrunk by a tenth of its width at each end, so that it passes with a
-    margin.
+    For a pattern judged on the model's expected value (rule ``mean``, a narrow
+    interval) the middle of the tolerance — three tenths of its width in from each end —
+    so that it aims at the published value; for one judged on the spread of simulated
+    studies (rule ``interval``, a wide interval) the tolerance shrunk by a tenth at each
+    end, so that the studies fit inside with a margin.
     """
     low, high = pattern.low, pattern.high
     if math.isinf(high):  # one-sided: at least low, aim a little beyond
@@ -89,7 +92,8 @@ def target_zone(pattern) -> tuple[float, float]:
     if pattern.unit == "share of trials" and high == 1.0:
         return min(1.0, low + 0.1), 1.0
     width = high - low
-    return low + 0.1 * width, high - 0.1 * width
+    shrink = 0.3 if pattern.judged_by == "mean" else 0.1
+    return low + shrink * width, high - shrink * width
 
 
 def scale(pattern) -> float:

@@ -505,9 +505,10 @@ _PARAMETERS: list[Parameter] = [
         "contextual_relief",
         0.4246,
         "treatment",
-        "Contextual relief at full bond",
-        "Extra share of the current pain relieved immediately when the bond is"
-        " complete; grows with the bond and the patient's expectations.",
+        "Contextual relief of the relationship",
+        "Extra share of the current pain relieved immediately by the therapist's"
+        " relational behaviour in the session, let through by the bond"
+        " (× behaviour × (½ + ½ bond) × (½ + ½ expectation)).",
         low=0.0,
         high=1.0,
         unit="share of pain",
@@ -531,13 +532,14 @@ _PARAMETERS: list[Parameter] = [
         0.0729,
         "treatment",
         "Effect of home exercise",
-        "Share of disability removed per week of full home-exercise adherence for a fully"
-        " structural problem (half that for a fully psychosocial one); pain falls by half"
-        " this share, slowed by psychosocial load.",
+        "Share of the physical impairment and of pain removed per week at a full"
+        " exercise dose (the dose saturates: half the programme gives three quarters of"
+        " the effect; the impairment gains ½ + ½ × structural share of it), slowed by"
+        " psychosocial load.",
         low=0.0,
         high=0.5,
         unit="per week",
-        reference="Hayden et al. 2005",
+        reference="Hayden et al. 2021",
         calibrated="exercise vs no exercise, pain 15 points better (Hayden et al. 2021) (experiments/calibration.md)",
     ),
     Parameter(
@@ -557,7 +559,8 @@ _PARAMETERS: list[Parameter] = [
         0.0023,
         "treatment",
         "Natural recovery",
-        "Share of pain and disability that resolves each week without treatment.",
+        "Share of pain and of the physical impairment that resolves each week without"
+        " treatment (slowed by psychosocial load).",
         low=0.0,
         high=0.2,
         unit="per week",
@@ -658,8 +661,8 @@ _PARAMETERS: list[Parameter] = [
         0.7016,
         "alliance",
         "Typical attendance probability",
-        "Probability that a patient with average alliance and self-efficacy and no"
-        " progress attends a session.",
+        "Probability that a typical patient (alliance 0.72, self-efficacy 0.58, no"
+        " progress yet) attends a session.",
         low=0.01,
         high=0.999,
         unit="probability",
@@ -670,8 +673,8 @@ _PARAMETERS: list[Parameter] = [
         0.0168,
         "alliance",
         "Typical dropout hazard",
-        "Probability per session that a patient with average alliance and self-efficacy"
-        " and no progress drops out of care.",
+        "Probability per session that a typical patient (alliance 0.72, self-efficacy"
+        " 0.58, no progress yet) drops out of care.",
         low=0.0,
         high=0.5,
         unit="probability",
@@ -682,8 +685,8 @@ _PARAMETERS: list[Parameter] = [
         0.7923,
         "alliance",
         "Typical home-exercise adherence",
-        "Expected share of the home programme done by a patient with average"
-        " self-efficacy and collaborative alliance.",
+        "Expected share of the home programme done in the first week by a typical patient"
+        " (self-efficacy 0.58, collaborative alliance 0.7, psychosocial load 0.4).",
         low=0.01,
         high=0.99,
         unit="share",
