@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from alliance_sim.validation.patterns import CI_SEED, DEFAULT_REPLICATES, validate
+from alliance_sim.validation.defaults import CI_SEED, DEFAULT_REPLICATES
+from alliance_sim.validation.judge import validate
 
 HERE = Path(__file__).resolve().parent
 

@@ -450,10 +450,15 @@ def test_an_os_error_the_library_did_not_name_is_one_line_naming_the_file(capsys
 # --- all-or-nothing outputs -------------------------------------------------------------------
 
 
-def test_run_out_does_not_replace_the_file_when_a_sibling_cannot_be_written(capsys, tmp_path):
+def test_run_out_does_not_replace_the_file_when_a_sibling_cannot_be_written(
+    capsys, tmp_path, monkeypatch
+):
     (tmp_path / "x.parquet").write_text("old", encoding="utf-8")
     (tmp_path / "x_patients.parquet").mkdir()
-    code, _, err = run_cli(capsys, "run", "default", "--out", str(tmp_path / "x.parquet"), *TINY)
+    # A relative path: messages cut paths longer than 80 characters in the middle, and the
+    # length of tmp_path depends on how many pytest runs came before.
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run_cli(capsys, "run", "default", "--out", "x.parquet", *TINY)
     assert code == 2
     assert "x_patients.parquet" in err
     assert "': cannot write it: it is a folder" in err
@@ -479,15 +484,14 @@ def test_run_writes_the_tables_and_the_figure_together(capsys, tmp_path):
 
 @pytest.mark.parametrize("command", ["run", "compare"])
 def test_a_figure_aimed_at_a_folder_is_refused_and_leaves_no_temporary_file(
-    capsys, tmp_path, command
+    capsys, tmp_path, monkeypatch, command
 ):
     (tmp_path / "fig.png").mkdir()
     scenarios = (
         ["default"] if command == "run" else ["default", "shared-power", "--replicates", "2"]
     )
-    code, _, err = run_cli(
-        capsys, command, *scenarios, "--figure", str(tmp_path / "fig.png"), *TINY
-    )
+    monkeypatch.chdir(tmp_path)  # a short path: long ones are cut in the middle in messages
+    code, _, err = run_cli(capsys, command, *scenarios, "--figure", "fig.png", *TINY)
     assert code == 2
     assert "fig.png': cannot write it: it is a folder" in err
     assert [p.name for p in tmp_path.iterdir()] == ["fig.png"]

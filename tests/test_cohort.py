@@ -70,7 +70,7 @@ SCENARIO_OPTIONS = [
     {"p_attend_typical": 0.05},
     {"rupture_risk": 1.0, "power_sharing_mean": 0.0, "p_prefers_active": 1.0},
     {"responsiveness_mean": 1.0, "responsiveness_sd": 0.0},
-    {"item_noise_sd": 0.0, "rater_leniency_sd": 0.0},
+    {"item_noise_sd": 0.0, "patient_leniency_sd": 0.0, "therapist_leniency_sd": 0.0},
     {"caseload": 60, "n_patients": 1, "n_therapists": 1},
 ]
 

@@ -11,7 +11,6 @@ from hypothesis.extra import numpy as hnp
 from alliance_sim.rules.questionnaires import (
     N_QUESTIONNAIRE_DRAWS,
     THERAPIST_ANCHOR,
-    THERAPIST_ANCHOR_WEIGHT,
     WAI_SR,
     WATOCI_9,
     answer_items,
@@ -89,11 +88,15 @@ def test_item_latents_work_for_many_dyads_at_once():
 
 def test_the_therapist_view_pulls_the_latent_alliance_toward_the_therapists_usual_impression():
     latent = np.array([0.2, 0.6, 0.9])
-    view = therapist_view(latent)
-    w = THERAPIST_ANCHOR_WEIGHT
-    assert 0 < w < 1
-    np.testing.assert_allclose(view, (1 - w) * latent + w * THERAPIST_ANCHOR)
+    view = therapist_view(latent, 0.4)
+    np.testing.assert_allclose(view, 0.4 * latent + 0.6 * THERAPIST_ANCHOR)
     assert np.ptp(view) < np.ptp(latent)
+
+
+def test_a_therapist_with_more_insight_sees_more_of_each_dyads_alliance():
+    latent = np.array([0.2, 0.6, 0.9])
+    assert np.ptp(therapist_view(latent, 0.8)) > np.ptp(therapist_view(latent, 0.2))
+    np.testing.assert_allclose(therapist_view(latent, 1.0), latent)
 
 
 # --- answers ---------------------------------------------------------------------------------
@@ -165,7 +168,7 @@ def test_therapist_scores_track_the_latent_alliance_less_closely_than_patient_sc
     )
     therapist = answer_items(
         WAI_SR,
-        therapist_view(latent),
+        therapist_view(latent, 0.4),
         0.0,
         0.08 * rng.standard_normal(n),
         0.1 * rng.standard_normal((n, 12)),

@@ -21,17 +21,23 @@ SHARED = 0.85
 unit = st.floats(0.0, 1.0)
 
 
-def bond(**changes: float) -> float:
-    """bond_target for a typical dyad, with some inputs changed."""
+def behaviour(**changes: float) -> float:
+    """relational_behaviour of a typical therapist, with some inputs changed."""
     inputs = {
         "empathy": 0.6,
         "warmth": 0.6,
         "communication": 0.6,
         "patient_as_person": 0.5,
-        "prior_trust": 0.5,
-        "misfit": 0.2,
         "attention": 0.9,
     }
+    inputs.update(changes)
+    return rules.relational_behaviour(**inputs)
+
+
+def bond(**changes: float) -> float:
+    """bond_target for a typical dyad, with some inputs (of the behaviour too) changed."""
+    shown = {k: changes.pop(k) for k in list(changes) if k not in ("prior_trust", "misfit")}
+    inputs = {"behaviour": behaviour(**shown), "prior_trust": 0.5, "misfit": 0.2}
     inputs.update(changes)
     return rules.bond_target(**inputs)
 
@@ -43,7 +49,7 @@ def goal_agreement_target_for(power_sharing: float, preferred: float) -> float:
     patient_goals = np.array([0.15, 0.25, 0.35, 0.25])  # wants participation, not only relief
     plan = rules.plan_goals(style, 0.3, rules.therapist_goals(0.3), patient_goals)
     fit = rules.goal_fit(plan, patient_goals)
-    return rules.goal_agreement_target(fit, misfit, 0.6, 0.3)
+    return rules.goal_agreement_target(fit, misfit, 0.6, 0.3, 0.6, 0.5)
 
 
 # --- alliance: bond --------------------------------------------------------------------------
@@ -162,20 +168,72 @@ def test_attention_is_full_for_small_caseloads_and_bottoms_out_for_large_ones():
 # --- alliance: goals, tasks, movement, ruptures -------------------------------------------------
 
 
+def goal_target(**changes: float) -> float:
+    inputs = {
+        "goal_fit": 0.8,
+        "misfit": 0.2,
+        "communication": 0.6,
+        "patient_as_person": 0.5,
+        "empathy": 0.6,
+        "prior_trust": 0.5,
+    }
+    inputs.update(changes)
+    return rules.goal_agreement_target(**inputs)
+
+
+def task_target(**changes: float) -> float:
+    inputs = {
+        "expectation": 0.6,
+        "explanation_quality": 0.5,
+        "goal_fit": 0.8,
+        "misfit": 0.2,
+        "empathy": 0.6,
+        "prior_trust": 0.5,
+        "progress_so_far": 0.0,
+    }
+    inputs.update(changes)
+    return rules.task_agreement_target(**inputs)
+
+
 def test_better_goal_fit_raises_the_goal_agreement_target():
-    assert rules.goal_agreement_target(0.9, 0.2, 0.6, 0.5) > rules.goal_agreement_target(
-        0.4, 0.2, 0.6, 0.5
-    )
+    assert goal_target(goal_fit=0.9) > goal_target(goal_fit=0.4)
+
+
+def test_empathy_raises_goal_and_task_agreement_not_only_the_bond():
+    assert goal_target(empathy=0.9) > goal_target(empathy=0.2)
+    assert task_target(empathy=0.9) > task_target(empathy=0.2)
+
+
+def test_a_patient_disposed_to_trust_clinicians_agrees_more_readily_on_goals_and_tasks():
+    assert goal_target(prior_trust=0.9) > goal_target(prior_trust=0.1)
+    assert task_target(prior_trust=0.9) > task_target(prior_trust=0.1)
+
+
+def test_a_misfit_of_style_lowers_goal_and_task_agreement():
+    assert goal_target(misfit=0.6) < goal_target(misfit=0.0)
+    assert task_target(misfit=0.6) < task_target(misfit=0.0)
+
+
+def test_progress_felt_raises_task_agreement():
+    # the reverse path: patients who improve come to agree with the tasks (Webb et al. 2011)
+    assert task_target(progress_so_far=0.3) > task_target(progress_so_far=0.0)
 
 
 def test_better_explanation_raises_task_agreement_most_for_low_expectations():
     def gain(expectation: float) -> float:
-        good = rules.task_agreement_target(expectation, 0.9, 0.7, 0.2)
-        poor = rules.task_agreement_target(expectation, 0.1, 0.7, 0.2)
+        good = task_target(expectation=expectation, explanation_quality=0.9)
+        poor = task_target(expectation=expectation, explanation_quality=0.1)
         return good - poor
 
     assert gain(0.2) > 0
     assert gain(0.2) > gain(0.9)
+
+
+def test_a_typical_dyad_forms_an_alliance_near_the_published_level():
+    # WAI-SR item mean ≈ 4.1 of 5 in physiotherapy-like care (Lambers & Bolton 2016)
+    typical = rules.overall_alliance(goal_target(), task_target(), bond())
+    assert 0.65 < typical < 0.85
+    assert bond() > goal_target()  # the bond is the subscale rated highest
 
 
 def test_a_biopsychosocial_account_improves_the_explanation():
@@ -207,8 +265,8 @@ def test_rupture_probability_falls_with_empathy():
     assert rules.rupture_probability(0.6, 0.9, 0.3) < rules.rupture_probability(0.6, 0.1, 0.3)
 
 
-def test_there_are_no_ruptures_without_misfit():
-    assert rules.rupture_probability(0.0, 0.0, 1.0) == 0.0
+def test_ruptures_happen_without_misfit_but_less_often():
+    assert 0.0 < rules.rupture_probability(0.0, 0.5, 0.3) < rules.rupture_probability(0.5, 0.5, 0.3)
 
 
 def test_a_rupture_lowers_a_component_and_an_empathic_therapist_repairs_part_of_it():
@@ -233,8 +291,17 @@ def test_a_stronger_alliance_raises_the_chance_of_attending():
 
 
 def test_a_typical_patient_attends_with_the_typical_probability():
-    p = rules.attendance_probability(0.5, 0.5, 0.0, 0.4, 50.0, 0.83)
+    typical_alliance = rules.alliance.TYPICAL_ALLIANCE
+    typical_se = rules.self_efficacy.TYPICAL_SELF_EFFICACY
+    p = rules.attendance_probability(typical_alliance, typical_se, 0.0, 0.4, 50.0, 0.83)
     assert p == pytest.approx(0.83)
+
+
+def test_a_typical_patient_drops_out_with_the_typical_hazard():
+    typical_alliance = rules.alliance.TYPICAL_ALLIANCE
+    typical_se = rules.self_efficacy.TYPICAL_SELF_EFFICACY
+    p = rules.dropout_probability(typical_alliance, typical_se, 0.0, 0.0, 0.03)
+    assert p == pytest.approx(0.03)
 
 
 def test_fear_of_movement_with_pain_lowers_the_chance_of_attending():
@@ -306,9 +373,10 @@ def test_dropout_probability_is_a_probability(alliance, se, progress, missed, p_
     assert 0.0 <= rules.dropout_probability(alliance, se, progress, missed, p_typical) <= 1.0
 
 
-@given(unit, unit, unit, st.floats(0.01, 0.99))
-def test_expected_adherence_is_a_share(se, collaborative, load, typical):
-    assert 0.0 <= rules.expected_adherence(se, collaborative, load, typical) <= 1.0
+@given(unit, unit, unit, st.floats(-0.5, 0.5), st.integers(1, 52), st.floats(0.01, 0.99), unit)
+def test_expected_adherence_is_a_share(se, collaborative, load, habit, weeks, typical, decline):
+    value = rules.expected_adherence(se, collaborative, load, habit, weeks, typical, decline)
+    assert 0.0 <= value <= 1.0
 
 
 @given(unit, unit, st.floats(0.0, 1.0))
@@ -319,8 +387,17 @@ def test_rupture_probability_is_a_probability(misfit, empathy, risk):
 # --- treatment -----------------------------------------------------------------------------------
 
 
-def relief(device_active: bool = False, alliance: float = 0.5, expectation: float = 0.6) -> float:
-    return rules.immediate_relief(60.0, device_active, alliance, expectation, 0.12, 0.35, 0.15, 0.0)
+def relief(
+    device_active: bool = False,
+    alliance: float = 0.5,
+    expectation: float = 0.6,
+    shown: float | None = None,
+) -> float:
+    """Relief with the therapist's relational behaviour and the bond both at ``alliance``."""
+    behaviour_shown = alliance if shown is None else shown
+    return rules.immediate_relief(
+        60.0, device_active, behaviour_shown, alliance, expectation, 0.12, 0.35, 0.15, 0.0
+    )
 
 
 def test_an_active_device_adds_relief_compared_with_sham():
@@ -331,6 +408,19 @@ def test_immediate_relief_grows_with_the_alliance():
     assert relief(alliance=0.9) > relief(alliance=0.3)
 
 
+def test_what_the_therapist_does_in_this_session_relieves_pain_at_once():
+    # Fuentes et al. 2014: an alliance enhanced within one session relieves more pain
+    enhanced = relief(alliance=0.5, shown=0.9)
+    limited = relief(alliance=0.5, shown=0.1)
+    assert enhanced > limited
+
+
+def test_a_therapist_who_limits_the_relationship_gives_almost_no_contextual_relief():
+    # Fuentes et al. 2014: the limited-alliance arms relieved little beyond the device
+    none_shown = relief(alliance=0.8, shown=0.0)
+    assert none_shown == pytest.approx(60.0 * 0.12)
+
+
 def test_an_enhanced_alliance_adds_relief_of_the_size_an_active_device_adds():
     # Fuentes et al. 2014: enhanced vs limited alliance ≈ active vs sham device.
     alliance_effect = relief(alliance=0.8) - relief(alliance=0.4)
@@ -339,8 +429,8 @@ def test_an_enhanced_alliance_adds_relief_of_the_size_an_active_device_adds():
 
 
 def test_immediate_relief_never_takes_pain_below_zero_or_above_100():
-    assert rules.immediate_relief(10.0, True, 1.0, 1.0, 1.0, 1.0, 1.0, 50.0) == 10.0
-    assert rules.immediate_relief(90.0, False, 0.0, 0.0, 0.0, 0.0, 0.0, -50.0) == -10.0
+    assert rules.immediate_relief(10.0, True, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 50.0) == 10.0
+    assert rules.immediate_relief(90.0, False, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, -50.0) == -10.0
 
 
 # --- self-efficacy ---------------------------------------------------------------------------------
@@ -376,16 +466,18 @@ def test_paternalism_and_failure_wear_self_efficacy_down():
 # --- adherence ---------------------------------------------------------------------------------------
 
 
-def adherence(se: float, collaborative: float, load: float = 0.4) -> float:
-    return rules.expected_adherence(se, collaborative, load, 0.6)
+def adherence(
+    se: float, collaborative: float, load: float = 0.4, weeks: int = 1, habit: float = 0.0
+) -> float:
+    return rules.expected_adherence(se, collaborative, load, habit, weeks, 0.6, 0.02)
 
 
 def test_adherence_needs_both_self_efficacy_and_a_collaborative_alliance():
     both = adherence(0.9, 0.9)
     confidence_only = adherence(0.9, 0.1)
     agreement_only = adherence(0.1, 0.9)
-    assert both > confidence_only + 0.3
-    assert both > agreement_only + 0.3
+    assert both > confidence_only + 0.2
+    assert both > agreement_only + 0.2
 
 
 def test_self_efficacy_raises_adherence_more_when_the_alliance_is_collaborative():
@@ -394,8 +486,22 @@ def test_self_efficacy_raises_adherence_more_when_the_alliance_is_collaborative(
     assert gain_with_alliance > gain_without
 
 
+def test_self_efficacy_and_the_collaborative_alliance_interact_positively():
+    # Burns & Evon 2007: high on both gains most; a positive interaction on the share itself
+    gains = adherence(0.8, 0.8) - adherence(0.4, 0.8) - adherence(0.8, 0.4) + adherence(0.4, 0.4)
+    assert gains > 0.05
+
+
 def test_psychosocial_load_lowers_adherence():
     assert adherence(0.6, 0.6, load=0.8) < adherence(0.6, 0.6, load=0.2)
+
+
+def test_adherence_wears_off_over_the_weeks_of_care():
+    assert adherence(0.6, 0.7, weeks=10) < adherence(0.6, 0.7, weeks=1)
+
+
+def test_other_reasons_to_exercise_add_to_adherence():
+    assert adherence(0.6, 0.7, habit=0.2) > adherence(0.6, 0.7, habit=-0.2)
 
 
 def test_realised_adherence_is_clipped_to_a_share():
@@ -406,16 +512,61 @@ def test_realised_adherence_is_clipped_to_a_share():
 # --- outcomes ------------------------------------------------------------------------------------------
 
 
-def test_exercise_adherence_lowers_disability():
-    done = rules.disability_update(40.0, 1.0, 0.5, 0.0, 0.06, 0.01)
-    skipped = rules.disability_update(40.0, 0.0, 0.5, 0.0, 0.06, 0.01)
-    assert done < skipped < 40.0
+def impairment_next(adherence: float = 0.5, load: float = 0.4, brake: float = 0.6) -> float:
+    return rules.impairment_update(30.0, adherence, 0.5, load, 0.06, 0.01, brake, 0.0, 0.0)
+
+
+def test_a_week_of_fluctuation_has_no_drift_on_average():
+    z = np.random.default_rng(1).standard_normal(200_000)
+    moved = rules.impairment_update(np.full(z.size, 30.0), 0.0, 0.5, 0.0, 0.0, 0.0, 0.0, 0.2, z)
+    assert moved.mean() == pytest.approx(30.0, rel=0.005)
+    assert moved.std() > 5.0
+
+
+def test_exercise_adherence_lowers_the_impairment():
+    assert impairment_next(adherence=1.0) < impairment_next(adherence=0.0) < 30.0
+
+
+def test_psychosocial_load_slows_recovery_of_the_impairment():
+    assert impairment_next(load=0.8) > impairment_next(load=0.1)
+    assert impairment_next(load=0.8, brake=0.0) == impairment_next(load=0.1, brake=0.0)
+
+
+def test_more_psychosocial_load_means_more_disability():
+    # Vlaeyen & Linton 2000; Zale et al. 2013: fear goes with disability
+    assert rules.disability_from(20.0, 0.8, 0.6) > rules.disability_from(20.0, 0.1, 0.6)
 
 
 def test_addressing_psychosocial_load_lowers_disability():
-    addressed = rules.disability_update(40.0, 0.5, 0.5, 0.05, 0.06, 0.01)
-    not_addressed = rules.disability_update(40.0, 0.5, 0.5, 0.0, 0.06, 0.01)
-    assert addressed < not_addressed
+    before = rules.disability_from(20.0, 0.6, 0.6)
+    after = rules.disability_from(
+        20.0, rules.psychosocial_load_update(0.6, 0.9, 0.8, 0.8, 0.2), 0.6
+    )
+    assert after < before
+
+
+def test_self_efficacy_lowers_disability_in_its_own_right():
+    assert rules.disability_from(20.0, 0.4, 0.9) < rules.disability_from(20.0, 0.4, 0.3)
+
+
+def test_a_patient_with_more_load_recovers_less_and_ends_more_disabled():
+    # the issue's check: more fear-avoidance must never give less disability
+    def episode(load: float) -> float:
+        impairment = 20.0
+        for _ in range(10):
+            load = rules.psychosocial_load_update(load, 0.7, 0.6, 0.8, 0.2)
+            impairment = rules.impairment_update(
+                impairment, 0.6, 0.5, load, 0.06, 0.01, 0.6, 0.0, 0.0
+            )
+        return rules.disability_from(impairment, load, 0.6)
+
+    assert episode(0.8) > episode(0.1)
+
+
+def test_the_exercise_dose_saturates():
+    assert rules.exercise_dose(0.0) == 0.0
+    assert rules.exercise_dose(1.0) == 1.0
+    assert rules.exercise_dose(0.5) == pytest.approx(0.75)
 
 
 def test_a_biopsychosocial_approach_lowers_psychosocial_load():
@@ -430,7 +581,7 @@ def test_psychosocial_load_is_addressed_through_the_bond():
 
 
 def pain_next(retention: float) -> float:
-    return rules.pain_between_sessions(40.0, 20.0, retention, 0.5, 0.06, 0.01, 0.4, 0.0)
+    return rules.pain_between_sessions(40.0, 20.0, retention, 0.5, 0.06, 0.01, 0.4, 0.6, 0.0)
 
 
 def test_immediate_relief_partly_fades_before_the_next_session():
@@ -441,9 +592,24 @@ def test_immediate_relief_partly_fades_before_the_next_session():
 
 
 def test_home_exercise_lowers_pain_between_sessions():
-    done = rules.pain_between_sessions(50.0, 0.0, 0.0, 1.0, 0.06, 0.01, 0.4, 0.0)
-    skipped = rules.pain_between_sessions(50.0, 0.0, 0.0, 0.0, 0.06, 0.01, 0.4, 0.0)
+    done = rules.pain_between_sessions(50.0, 0.0, 0.0, 1.0, 0.06, 0.01, 0.4, 0.6, 0.0)
+    skipped = rules.pain_between_sessions(50.0, 0.0, 0.0, 0.0, 0.06, 0.01, 0.4, 0.6, 0.0)
     assert done < skipped
+
+
+def test_psychosocial_load_slows_pain_less_than_it_slows_the_impairment():
+    def slowing(update: Callable[[float], float]) -> float:
+        return update(0.8) / update(0.1)
+
+    pain = slowing(
+        lambda load: (
+            50.0 - rules.pain_between_sessions(50.0, 0.0, 0.0, 0.8, 0.06, 0.01, load, 0.6, 0.0)
+        )
+    )
+    impairment = slowing(
+        lambda load: 50.0 - rules.impairment_update(50.0, 0.8, 1.0, load, 0.06, 0.01, 0.6, 0.0, 0.0)
+    )
+    assert impairment < pain < 1.0
 
 
 def test_function_improves_more_with_exercise_when_goals_are_agreed():
@@ -515,10 +681,14 @@ def _args(rng: np.random.Generator) -> dict[str, tuple[Callable[..., object], tu
 
     return {
         "initial_bond": (rules.initial_bond, (u(),)),
-        "bond_target": (rules.bond_target, (u(), u(), u(), u(), u(), u(), u())),
-        "goal_agreement_target": (rules.goal_agreement_target, (u(), u(), u(), u())),
+        "relational_behaviour": (rules.relational_behaviour, (u(), u(), u(), u(), u())),
+        "bond_target": (rules.bond_target, (u(), u(), u())),
+        "goal_agreement_target": (rules.goal_agreement_target, (u(), u(), u(), u(), u(), u())),
         "explanation": (rules.explanation, (u(), u())),
-        "task_agreement_target": (rules.task_agreement_target, (u(), u(), u(), u())),
+        "task_agreement_target": (
+            rules.task_agreement_target,
+            (u(), u(), u(), u(), u(), u(), 2 * u() - 1),
+        ),
         "move_toward": (rules.move_toward, (u(), u(), 0.35, z(0.3))),
         "rupture_probability": (rules.rupture_probability, (u(), u(), 0.3)),
         "apply_rupture": (rules.apply_rupture, (u(), flag(), 0.15, u())),
@@ -537,21 +707,29 @@ def _args(rng: np.random.Generator) -> dict[str, tuple[Callable[..., object], tu
         "attention": (rules.attention, (70.0 * u(),)),
         "effective_style": (rules.effective_style, (u(), u(), u())),
         "involvement_misfit": (rules.involvement_misfit, (u(), u())),
-        "expected_adherence": (rules.expected_adherence, (u(), u(), u(), 0.6)),
+        "expected_adherence": (
+            rules.expected_adherence,
+            (u(), u(), u(), z(0.2), 10.0 * u(), 0.6, 0.02),
+        ),
         "realised_adherence": (rules.realised_adherence, (u(), z(0.3))),
         "immediate_relief": (
             rules.immediate_relief,
-            (pain(), flag(), u(), u(), 0.12, 0.35, 0.15, z(30.0)),
+            (pain(), flag(), u(), u(), u(), 0.12, 0.35, 0.15, z(30.0)),
         ),
         "mastery": (rules.mastery, (u(), 2 * u() - 1)),
         "update_self_efficacy": (rules.update_self_efficacy, (u(), u(), u(), u(), u(), 0.15)),
         "learn": (rules.learn, (u(), u(), 0.1)),
         "pain_between_sessions": (
             rules.pain_between_sessions,
-            (pain(), z(20.0), 0.12, u(), 0.06, 0.01, u(), z(3.0)),
+            (pain(), z(20.0), 0.12, u(), 0.06, 0.01, u(), 0.6, z(3.0)),
         ),
         "psychosocial_load_update": (rules.psychosocial_load_update, (u(), u(), u(), u(), 0.15)),
-        "disability_update": (rules.disability_update, (pain(), u(), u(), 0.3 * u(), 0.06, 0.01)),
+        "impairment_update": (
+            rules.impairment_update,
+            (pain(), u(), u(), u(), 0.06, 0.01, 0.6, 0.15, z()),
+        ),
+        "disability_from": (rules.disability_from, (pain(), u(), u())),
+        "exercise_dose": (rules.exercise_dose, (u(),)),
         "function_update": (rules.function_update, (10.0 * u(), u(), u(), z(3.0), 0.06)),
         "global_perceived_effect": (
             rules.global_perceived_effect,

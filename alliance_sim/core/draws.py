@@ -5,7 +5,7 @@ engine that runs the same rules over arrays must draw the same, so that for
 the same parameters and seed they give identical trajectories:
 
 * **Block A**, at the start of every session: ``uniform`` of shape
-  (patients, 3) then ``normal`` of shape (patients, 7), row *i* for patient
+  (patients, 3) then ``normal`` of shape (patients, 8), row *i* for patient
   *i* (patient order), whether or not the patient is still in care.
 * **Block B**, in the observation phase of a measured session only: ``normal``
   of shape (patients, 33) (see :data:`alliance_sim.rules.questionnaires.N_QUESTIONNAIRE_DRAWS`).
@@ -30,6 +30,7 @@ __all__ = [
     "U_RUPTURE",
     "Z_ADHERENCE",
     "Z_BOND",
+    "Z_DISABILITY",
     "Z_GOAL",
     "Z_GPE",
     "Z_PAIN",
@@ -45,13 +46,13 @@ U_DROPOUT, U_ATTEND, U_RUPTURE = range(3)
 N_UNIFORM = 3
 
 # Columns of the normal block.
-Z_BOND, Z_GOAL, Z_TASK, Z_RELIEF, Z_ADHERENCE, Z_PAIN, Z_GPE = range(7)
-N_NORMAL = 7
+Z_BOND, Z_GOAL, Z_TASK, Z_RELIEF, Z_ADHERENCE, Z_PAIN, Z_GPE, Z_DISABILITY = range(8)
+N_NORMAL = 8
 
 
 @dataclass(frozen=True)
 class SessionDraws:
-    """Block A of one session: uniforms (patients, 3) and standard normals (patients, 7)."""
+    """Block A of one session: uniforms (patients, 3) and standard normals (patients, 8)."""
 
     uniform: npt.NDArray[np.float64]
     normal: npt.NDArray[np.float64]
@@ -66,7 +67,7 @@ def draw_session(
     """Draw block A of a session for ``n_patients`` patients.
 
     ``uniform`` and ``normal``, if given, are C-contiguous arrays of shape
-    (patients, 3) and (patients, 7) to fill in place (the same numbers).
+    (patients, 3) and (patients, 8) to fill in place (the same numbers).
     """
     if uniform is None:
         uniform = rng.random((n_patients, N_UNIFORM))

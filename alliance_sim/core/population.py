@@ -9,7 +9,7 @@ the replicates on leading axes and, with a
 values), and :func:`draw_population` does both. Draw
 order (documented because it is part of the model's reproducibility contract):
 
-1. patients: standard normals (patients, 14), then uniforms (patients,);
+1. patients: standard normals (patients, 15), then uniforms (patients,);
 2. therapists: standard normals (therapists, 9);
 3. assignment: one permutation of the patients (``assignment = "random"``),
    or no draw (``"match"``).
@@ -21,6 +21,7 @@ parameters, so two scenarios that differ only in their therapists (e.g.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, fields
 
 import numpy as np
@@ -28,8 +29,10 @@ import numpy.typing as npt
 
 from alliance_sim.core.params import Params
 from alliance_sim.core.stacking import ParamStack
-from alliance_sim.rules import phases
+from alliance_sim.rules import outcomes, phases
+from alliance_sim.rules.adherence import TYPICAL_LOAD
 from alliance_sim.rules.fit import TYPICAL_PATIENT_GOALS
+from alliance_sim.rules.self_efficacy import TYPICAL_SELF_EFFICACY
 
 __all__ = [
     "PATIENT_TRAITS",
@@ -71,6 +74,25 @@ ACTIVE_INVOLVEMENT = 0.75
 PASSIVE_INVOLVEMENT = 0.25
 """Preferred involvement around which patients who want a passive role cluster."""
 
+PAIN_PER_LOAD = 30.0
+"""Baseline pain (mm) per unit of psychosocial load above a typical patient's (0.4). With the default spread
+of load it gives a baseline correlation of load with pain of about .2, smaller than with
+disability, as published: r = .19 for kinesiophobia and pain vs .40 with disability in
+chronic low back pain (Comachio et al. 2018); "small to medium" for fear and pain
+intensity (Markfelder & Pauli 2020)."""
+
+TYPICAL_PSYCHOSOCIAL_DISABILITY = float(
+    outcomes.disability_from(0.0, TYPICAL_LOAD, TYPICAL_SELF_EFFICACY)
+)
+"""The disability that psychosocial load and low self-efficacy add for a typical patient
+(load 0.4, self-efficacy 0.58): ``disability_mean`` is a typical patient's baseline
+disability, so a population with more load (or less confidence) starts more disabled."""
+
+PAIN_DISABILITY_CORRELATION = 0.45
+"""Correlation of the physical part of baseline disability with baseline pain. With load and
+self-efficacy added, baseline pain and disability correlate about .4 (Kovacs et al. 2004:
+.35–.57 for pain and disability in low back pain)."""
+
 
 @dataclass(frozen=True)
 class Population:
@@ -97,6 +119,8 @@ class Population:
     prior_trust: Array
     structural_share: Array
     pain_mm: Array
+    impairment: Array
+    """The physical part of baseline disability (0–100)."""
     disability: Array
     function: Array
     prefers_active: npt.NDArray[np.bool_]
@@ -104,6 +128,9 @@ class Population:
     goals: Array
     """Patient goal weights, shape (N, 4), rows sum to 1."""
     patient_leniency: Array
+    exercise_habit: Array
+    """How much more (or less) of the home programme this patient does than their
+    self-efficacy, alliance and load alone predict (share; mean 0)."""
     therapist_of: npt.NDArray[np.int64]
     """The index of each patient's therapist."""
 
@@ -149,7 +176,7 @@ class PopulationDraws:
     """The random numbers a population is built from (replicates, if stacked, on leading axes)."""
 
     patient_normal: Array
-    """Standard normals, (N, 14)."""
+    """Standard normals, (N, 15)."""
     patient_uniform: Array
     """Uniforms, (N,)."""
     therapist_normal: Array
@@ -167,7 +194,7 @@ def draw_population_numbers(
     """
     n = int(params.n_patients)
     m = int(params.n_therapists)
-    patient_normal = rng.standard_normal((n, 14))
+    patient_normal = rng.standard_normal((n, 15))
     patient_uniform = rng.random(n)
     therapist_normal = rng.standard_normal((m, len(THERAPIST_TRAITS) + 1))
     order = rng.permutation(n) if str(params.assignment) == "random" else None
@@ -218,21 +245,39 @@ def build_population(params: Params | ParamStack, draws: PopulationDraws) -> Pop
     # 1. patients
     z = draws.patient_normal
     patient = {name: _trait(params, name, z[..., i]) for i, name in enumerate(PATIENT_TRAITS)}
-    pain = _trait(params, "pain", z[..., 5], 0.0, 100.0)
-    disability = _trait(params, "disability", z[..., 6], 0.0, 100.0)
+    load, self_efficacy = patient["psychosocial_load"], patient["self_efficacy"]
+    pain = np.clip(
+        _value(params, "pain_mean")
+        + PAIN_PER_LOAD * (load - TYPICAL_LOAD)
+        + _value(params, "pain_sd") * z[..., 5],
+        0.0,
+        100.0,
+    )
+    # the physical part of disability, correlated with pain; fear and low confidence add to it
+    shared = PAIN_DISABILITY_CORRELATION * z[..., 5]
+    own = math.sqrt(1.0 - PAIN_DISABILITY_CORRELATION**2) * z[..., 6]
+    impairment = np.clip(
+        _value(params, "disability_mean")
+        - TYPICAL_PSYCHOSOCIAL_DISABILITY
+        + _value(params, "disability_sd") * (shared + own),
+        0.0,
+        100.0,
+    )
+    disability = outcomes.disability_from(impairment, load, self_efficacy)
     function = np.clip(8.0 - 0.1 * disability + 1.0 * z[..., 7], 0.0, 10.0)
     prefers_active = draws.patient_uniform < _value(params, "p_prefers_active")
     centre = np.where(prefers_active, ACTIVE_INVOLVEMENT, PASSIVE_INVOLVEMENT)
     involvement = np.clip(centre + _value(params, "involvement_sd") * z[..., 8], 0.0, 1.0)
-    patient_leniency = _value(params, "rater_leniency_sd") * z[..., 9]
+    patient_leniency = _value(params, "patient_leniency_sd") * z[..., 9]
     logits = np.log(TYPICAL_PATIENT_GOALS) + _value(params, "goal_spread", 2) * z[..., 10:14]
     weights = np.exp(logits - logits.max(axis=-1, keepdims=True))
     goals = weights / weights.sum(axis=-1, keepdims=True)
+    exercise_habit = _value(params, "exercise_habit_sd") * z[..., 14]
 
     # 2. therapists
     zt = draws.therapist_normal
     therapist = {name: _trait(params, name, zt[..., i]) for i, name in enumerate(THERAPIST_TRAITS)}
-    therapist_leniency = _value(params, "rater_leniency_sd") * zt[..., -1]
+    therapist_leniency = _value(params, "therapist_leniency_sd") * zt[..., -1]
 
     # 3. assignment
     therapist_of = assign_patients(
@@ -243,12 +288,14 @@ def build_population(params: Params | ParamStack, draws: PopulationDraws) -> Pop
         therapist_leniency=therapist_leniency,
         **patient,
         pain_mm=pain,
-        disability=disability,
+        impairment=impairment,
+        disability=np.asarray(disability),
         function=function,
         prefers_active=prefers_active,
         preferred_involvement=involvement,
         goals=goals,
         patient_leniency=patient_leniency,
+        exercise_habit=exercise_habit,
         therapist_of=therapist_of,
     )
 

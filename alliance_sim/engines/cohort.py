@@ -47,6 +47,7 @@ from alliance_sim.core.draws import (
     U_RUPTURE,
     Z_ADHERENCE,
     Z_BOND,
+    Z_DISABILITY,
     Z_GOAL,
     Z_GPE,
     Z_PAIN,
@@ -78,12 +79,8 @@ from alliance_sim.records.episode import baseline_of, episode_outcomes
 from alliance_sim.records.metrics import mean_over_patients, summarise_outcomes
 from alliance_sim.records.tables import QUESTIONNAIRE_DTYPES, patient_frame
 from alliance_sim.rules import phases
-from alliance_sim.rules.alliance import (
-    INITIAL_AGREEMENT,
-    collaborative_alliance,
-    initial_bond,
-    overall_alliance,
-)
+from alliance_sim.rules.alliance import collaborative_alliance, overall_alliance
+from alliance_sim.rules.attendance import progress
 from alliance_sim.rules.questionnaires import FORMS, N_QUESTIONNAIRE_DRAWS
 
 __all__ = [
@@ -180,14 +177,15 @@ class _Cohort:
         self.therapist_leniency = pop.per_patient("therapist_leniency")
         self.experience = pop.experience.copy()
         self.learning_on = bool((params.learning_rate > 0.0).any())
-        self._set_targets()
+        self._set_skills()
         # state
-        self.goal_agreement = np.full(self.shape, INITIAL_AGREEMENT)
-        self.task_agreement = np.full(self.shape, INITIAL_AGREEMENT)
-        self.bond = initial_bond(pop.prior_trust)
+        self.bond, self.goal_agreement, self.task_agreement, _ = phases.initial_alliance(
+            pop.prior_trust
+        )
         self.self_efficacy = pop.self_efficacy
         self.psychosocial_load = pop.psychosocial_load
         self.pain_mm = pop.pain_mm
+        self.impairment = pop.impairment
         self.disability = pop.disability
         self.function = pop.function
         self.adherence = np.zeros(self.shape)
@@ -202,13 +200,8 @@ class _Cohort:
         self.scores: dict[str, Array] = {}
         self.answers: Array | None = None
 
-    def _set_targets(self) -> None:
-        """The skills in use and the interaction's targets, per patient.
-
-        They depend only on fixed traits and the therapists' experience, so
-        they are computed once, and again after each session in which
-        therapists learn (:meth:`learn`).
-        """
+    def _set_skills(self) -> None:
+        """The therapists' skills in use, per patient (they change only when therapists learn)."""
         pop = self.population
         experience = np.take_along_axis(self.experience, pop.therapist_of, axis=-1)
         self.skills = phases.skills_in_use(
@@ -216,16 +209,6 @@ class _Cohort:
             pop.per_patient("communication"),
             pop.per_patient("patient_as_person"),
             experience,
-        )
-        self.targets = phases.session_targets(
-            self.skills,
-            self.therapist_warmth,
-            self.therapist_biopsychosocial,
-            self.params.caseload,
-            pop.prior_trust,
-            pop.expectation,
-            self.fit,
-            self.params.rupture_risk,
         )
 
     @property
@@ -262,6 +245,18 @@ class _Cohort:
     def interact(self, u: Array, z: Array) -> None:
         """Phase 2, interaction."""
         params = self.params
+        pop = self.population
+        self.targets = phases.session_targets(
+            self.skills,
+            self.therapist_warmth,
+            self.therapist_biopsychosocial,
+            params.caseload,
+            pop.prior_trust,
+            pop.expectation,
+            self.fit,
+            progress(self.pain_mm, pop.pain_mm, self.disability, pop.disability),
+            params.rupture_risk,
+        )
         self.bond, self.goal_agreement, self.task_agreement, self.ruptured = phases.interaction(
             self.attended,
             self.bond,
@@ -285,6 +280,7 @@ class _Cohort:
             self.attended,
             self.pain_mm,
             params.device == "active",
+            self.targets,
             self.bond,
             self.population.expectation,
             params.ritual_relief,
@@ -309,15 +305,18 @@ class _Cohort:
             self.params.self_efficacy_rate,
         )
 
-    def exercise(self, z: Array) -> None:
+    def exercise(self, session: int, z: Array) -> None:
         """Phase 5, adherence."""
         self.adherence = phases.adherence(
             self.dropped_out,
+            session,
             self.self_efficacy,
             self.goal_agreement,
             self.task_agreement,
             self.psychosocial_load,
+            self.population.exercise_habit,
             self.params.adherence_typical,
+            self.params.adherence_decline,
             z[..., Z_ADHERENCE],
         )
 
@@ -328,6 +327,7 @@ class _Cohort:
         (
             self.psychosocial_load,
             self.pain_mm,
+            self.impairment,
             self.disability,
             self.function,
             self.gpe,
@@ -337,8 +337,10 @@ class _Cohort:
             self.psychosocial_load,
             self.pain_after_mm,
             self.relief_mm,
+            self.impairment,
             self.disability,
             self.function,
+            self.self_efficacy,
             self.adherence,
             self.goal_agreement,
             self.task_agreement,
@@ -353,7 +355,10 @@ class _Cohort:
             params.relief_retention,
             params.exercise_effect,
             params.natural_recovery,
+            params.load_brake,
+            params.disability_fluctuation,
             z[..., Z_PAIN],
+            z[..., Z_DISABILITY],
             z[..., Z_GPE],
         )
 
@@ -373,7 +378,7 @@ class _Cohort:
         self.experience = phases.learning(
             self.experience, feedback, n_seen, self.params.learning_rate
         )
-        self._set_targets()
+        self._set_skills()
 
     def fill_in_questionnaires(self, noise: Array | None) -> None:
         """Phase 8, observation; no scores on unmeasured sessions."""
@@ -391,6 +396,7 @@ class _Cohort:
             params.column("therapist_rating_bias", 2),
             self.population.patient_leniency,
             self.therapist_leniency,
+            params.column("therapist_insight", 2),
             params.column("item_noise_sd", 2),
             noise,
         )
@@ -420,7 +426,7 @@ class _Cohort:
         self.interact(u, z)
         self.treat(z)
         self.update_self_efficacy()
-        self.exercise(z)
+        self.exercise(session, z)
         self.recover(session, z)
         self.learn()
         measured = session in self.measured

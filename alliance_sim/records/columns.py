@@ -99,6 +99,7 @@ STATE_COLUMNS: tuple[str, ...] = (
     "pain_after_mm",
     "relief_mm",
     "pain_mm",
+    "impairment",
     "disability",
     "function",
     "psychosocial_load",

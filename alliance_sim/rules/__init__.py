@@ -29,6 +29,7 @@ from alliance_sim.rules.alliance import (
     initial_bond,
     move_toward,
     overall_alliance,
+    relational_behaviour,
     rupture_probability,
     task_agreement_target,
 )
@@ -44,9 +45,11 @@ from alliance_sim.rules.fit import (
 )
 from alliance_sim.rules.learning import learn
 from alliance_sim.rules.outcomes import (
-    disability_update,
+    disability_from,
+    exercise_dose,
     function_update,
     global_perceived_effect,
+    impairment_update,
     pain_between_sessions,
     psychosocial_load_update,
 )
@@ -59,10 +62,11 @@ __all__ = [
     "attention",
     "bond_target",
     "collaborative_alliance",
-    "disability_update",
+    "disability_from",
     "dropout_probability",
     "effective_skill",
     "effective_style",
+    "exercise_dose",
     "expected_adherence",
     "explanation",
     "function_update",
@@ -70,6 +74,7 @@ __all__ = [
     "goal_agreement_target",
     "goal_fit",
     "immediate_relief",
+    "impairment_update",
     "initial_bond",
     "involvement_misfit",
     "learn",
@@ -81,6 +86,7 @@ __all__ = [
     "progress",
     "psychosocial_load_update",
     "realised_adherence",
+    "relational_behaviour",
     "rupture_probability",
     "task_agreement_target",
     "therapist_goals",

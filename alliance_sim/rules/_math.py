@@ -13,7 +13,7 @@ import numpy as np
 
 from alliance_sim.rules.types import Bool, Number
 
-__all__ = ["both", "clip", "clip01", "either", "logit", "negate", "rint", "sigmoid", "where"]
+__all__ = ["both", "clip", "clip01", "either", "exp", "logit", "negate", "rint", "sigmoid", "where"]
 
 
 def clip(x: Number, low: Number, high: Number) -> Number:
@@ -69,6 +69,13 @@ def rint(x: Number) -> Number:
     if isinstance(x, np.ndarray):
         return np.rint(x)
     return float(round(x))
+
+
+def exp(x: Number) -> Number:
+    """The exponential function."""
+    if isinstance(x, np.ndarray):
+        return np.exp(x)
+    return math.exp(x)
 
 
 def both(a: Bool, b: Bool) -> Bool:

@@ -26,13 +26,16 @@ import numpy.typing as npt
 from alliance_sim.rules._math import both, either, negate, where
 from alliance_sim.rules.adherence import ADHERENCE_NOISE, expected_adherence, realised_adherence
 from alliance_sim.rules.alliance import (
+    INITIAL_AGREEMENT,
     apply_rupture,
     bond_target,
     collaborative_alliance,
     explanation,
     goal_agreement_target,
+    initial_bond,
     move_toward,
     overall_alliance,
+    relational_behaviour,
     rupture_probability,
     task_agreement_target,
 )
@@ -50,9 +53,10 @@ from alliance_sim.rules.learning import learn
 from alliance_sim.rules.outcomes import (
     GPE_NOISE,
     PAIN_NOISE_MM,
-    disability_update,
+    disability_from,
     function_update,
     global_perceived_effect,
+    impairment_update,
     pain_between_sessions,
     psychosocial_load_update,
 )
@@ -81,6 +85,7 @@ __all__ = [
     "adherence",
     "attendance",
     "dyad",
+    "initial_alliance",
     "interaction",
     "learning",
     "observation",
@@ -226,6 +231,8 @@ def attendance(
 class SessionTargets(NamedTuple):
     """What this therapist's behaviour would build with this patient, and the rupture risk."""
 
+    behaviour: Number
+    """What the therapist does for the relationship in this session (0–1)."""
     bond: Number
     goal_agreement: Number
     task_agreement: Number
@@ -240,33 +247,44 @@ def session_targets(
     prior_trust: Number,
     expectation: Number,
     fit: Dyad,
+    progress_so_far: Number,
     rupture_risk: Number,
 ) -> SessionTargets:
-    """The targets of the interaction (they change only when the therapist's experience does).
+    """The targets of this session's interaction, and its rupture risk.
 
-    See :func:`~alliance_sim.rules.alliance.bond_target`,
+    They follow the therapist's skills in use, the dyad's fit and what the patient
+    brings, and — for task agreement — the progress felt so far. See
+    :func:`~alliance_sim.rules.alliance.bond_target`,
     :func:`~alliance_sim.rules.alliance.goal_agreement_target`,
     :func:`~alliance_sim.rules.alliance.task_agreement_target` and
     :func:`~alliance_sim.rules.alliance.rupture_probability`.
     """
+    behaviour = relational_behaviour(
+        skills.empathy,
+        warmth,
+        skills.communication,
+        skills.patient_as_person,
+        attention(caseload),
+    )
     return SessionTargets(
-        bond=bond_target(
-            skills.empathy,
-            warmth,
+        behaviour=behaviour,
+        bond=bond_target(behaviour, prior_trust, fit.misfit),
+        goal_agreement=goal_agreement_target(
+            fit.goal_fit,
+            fit.misfit,
             skills.communication,
             skills.patient_as_person,
+            skills.empathy,
             prior_trust,
-            fit.misfit,
-            attention(caseload),
-        ),
-        goal_agreement=goal_agreement_target(
-            fit.goal_fit, fit.misfit, skills.communication, skills.patient_as_person
         ),
         task_agreement=task_agreement_target(
             expectation,
             explanation(skills.communication, biopsychosocial),
             fit.goal_fit,
             fit.misfit,
+            skills.empathy,
+            prior_trust,
+            progress_so_far,
         ),
         p_rupture=rupture_probability(fit.misfit, skills.empathy, rupture_risk),
     )
@@ -279,6 +297,16 @@ class AllianceState(NamedTuple):
     goal_agreement: Number
     task_agreement: Number
     ruptured: Bool
+
+
+def initial_alliance(prior_trust: Number) -> AllianceState:
+    """The alliance before the first session: a bond from trust in earlier care, little agreed.
+
+    See :func:`~alliance_sim.rules.alliance.initial_bond` and
+    :data:`~alliance_sim.rules.alliance.INITIAL_AGREEMENT`.
+    """
+    agreement = INITIAL_AGREEMENT + 0.0 * prior_trust  # shaped like the patients
+    return AllianceState(initial_bond(prior_trust), agreement, agreement, False)
 
 
 def interaction(
@@ -329,6 +357,7 @@ def treatment(
     attended: Bool,
     pain_mm: Number,
     device_active: Bool,
+    targets: SessionTargets,
     bond: Number,
     expectation: Number,
     ritual_relief: Number,
@@ -336,10 +365,16 @@ def treatment(
     device_relief: Number,
     z_relief: Number,
 ) -> Relief:
-    """Phase 3: immediate relief for attending patients (:func:`~alliance_sim.rules.treatment.immediate_relief`)."""
+    """Phase 3: immediate relief for attending patients.
+
+    The contextual part answers to what the therapist does for the relationship in
+    this session (``targets.behaviour``), let through by the bond felt after the
+    interaction; see :func:`~alliance_sim.rules.treatment.immediate_relief`.
+    """
     relief = immediate_relief(
         pain_mm,
         device_active,
+        targets.behaviour,
         bond,
         expectation,
         ritual_relief,
@@ -385,19 +420,29 @@ def self_efficacy(
 # --- 5. adherence ---------------------------------------------------------------------------
 def adherence(
     dropped_out: Bool,
+    session: int,
     self_efficacy: Number,
     goal_agreement: Number,
     task_agreement: Number,
     psychosocial_load: Number,
+    exercise_habit: Number,
     typical: Number,
+    decline: Number,
     z_adherence: Number,
 ) -> Number:
-    """Phase 5: the share of the home programme done until the next session (0 once dropped out)."""
+    """Phase 5: the share of the home programme done until the next session (0 once dropped out).
+
+    ``session`` counts the weeks of care so far; see
+    :func:`~alliance_sim.rules.adherence.expected_adherence`.
+    """
     expected = expected_adherence(
         self_efficacy,
         collaborative_alliance(goal_agreement, task_agreement),
         psychosocial_load,
+        exercise_habit,
+        session,
         typical,
+        decline,
     )
     done = realised_adherence(expected, ADHERENCE_NOISE * z_adherence)
     return where(dropped_out, 0.0, done)
@@ -409,6 +454,7 @@ class Recovery(NamedTuple):
 
     psychosocial_load: Number
     pain_mm: Number
+    impairment: Number
     disability: Number
     function: Number
     gpe: Number
@@ -420,8 +466,10 @@ def outcomes(
     psychosocial_load: Number,
     pain_after_mm: Number,
     relief_mm: Number,
+    impairment: Number,
     disability: Number,
     function: Number,
+    self_efficacy: Number,
     adherence: Number,
     goal_agreement: Number,
     task_agreement: Number,
@@ -436,15 +484,21 @@ def outcomes(
     relief_retention: Number,
     exercise_effect: Number,
     natural_recovery: Number,
+    load_brake: Number,
+    disability_fluctuation: Number,
     z_pain: Number,
+    z_disability: Number,
     z_gpe: Number,
 ) -> Recovery:
-    """Phase 6: psychosocial load addressed, relief that fades, pain, disability and function change.
+    """Phase 6: load addressed, relief that fades, pain, impairment, disability and function change.
 
-    The load is addressed only in an attended session
-    (``patient_as_person`` is the therapist's skill in use); at the last
-    session every patient rates the global perceived effect (else ``gpe``
-    is kept). See :mod:`alliance_sim.rules.outcomes`.
+    The load is addressed only in an attended session (``patient_as_person`` is
+    the therapist's skill in use). Pain and the physical impairment recover with
+    natural recovery and the exercise dose, slowed by the (new) load; disability is
+    the impairment plus what load and low self-efficacy add
+    (:func:`~alliance_sim.rules.outcomes.disability_from`). At the last session
+    every patient rates the global perceived effect (else ``gpe`` is kept). See
+    :mod:`alliance_sim.rules.outcomes`.
     """
     addressed = psychosocial_load_update(
         psychosocial_load, biopsychosocial, patient_as_person, bond, bps_effect
@@ -458,16 +512,21 @@ def outcomes(
         exercise_effect,
         natural_recovery,
         load,
+        load_brake,
         PAIN_NOISE_MM * z_pain,
     )
-    disability_next = disability_update(
-        disability,
+    impairment_next = impairment_update(
+        impairment,
         adherence,
         structural_share,
-        psychosocial_load - load,
+        load,
         exercise_effect,
         natural_recovery,
+        load_brake,
+        disability_fluctuation,
+        z_disability,
     )
+    disability_next = disability_from(impairment_next, load, self_efficacy)
     function_next = function_update(
         function, adherence, goal_agreement, disability - disability_next, exercise_effect
     )
@@ -480,7 +539,7 @@ def outcomes(
             overall_alliance(goal_agreement, task_agreement, bond),
             GPE_NOISE * z_gpe,
         )
-    return Recovery(load, pain, disability_next, function_next, gpe)
+    return Recovery(load, pain, impairment_next, disability_next, function_next, gpe)
 
 
 # --- 7. learning ----------------------------------------------------------------------------
@@ -516,6 +575,7 @@ def observation(
     therapist_bias: Number,
     patient_leniency: Number,
     therapist_leniency: Number,
+    therapist_insight: Number,
     item_noise_sd: Number,
     noise: Array,
 ) -> Questionnaires:
@@ -534,7 +594,7 @@ def observation(
     )
     therapist_wai = answer_items(
         WAI_SR,
-        therapist_view(latent),
+        therapist_view(latent, therapist_insight),
         therapist_bias,
         therapist_leniency,
         item_noise_sd * noise[..., k : 2 * k],

@@ -5,7 +5,12 @@ from __future__ import annotations
 from alliance_sim.rules._math import clip01
 from alliance_sim.rules.types import Number
 
-__all__ = ["mastery", "update_self_efficacy"]
+__all__ = ["TYPICAL_SELF_EFFICACY", "mastery", "update_self_efficacy"]
+
+TYPICAL_SELF_EFFICACY = 0.58
+"""Self-efficacy of a typical patient at the start of care: about 35 of 60 on the Pain
+Self-Efficacy Questionnaire (Ferrari et al. 2019: 64% of outpatients with chronic back
+pain below 40 of 60). Rules that depend on self-efficacy are centred here."""
 
 
 def mastery(last_adherence: Number, progress_so_far: Number) -> Number:

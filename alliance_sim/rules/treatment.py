@@ -16,6 +16,7 @@ RELIEF_NOISE_MM = 6.0
 def immediate_relief(
     pain_before_mm: Number,
     device_active: Bool,
+    behaviour: Number,
     bond: Number,
     expectation: Number,
     ritual_relief: Number,
@@ -26,17 +27,21 @@ def immediate_relief(
     """Pain relieved within the session (mm; pain after = pain before − relief).
 
     Three parts, each a share of the current pain: the session itself
-    (``ritual_relief``), a contextual effect that grows with the bond and
-    the patient's expectations (``contextual_relief × bond × (½ + ½
-    expectation)``), and the specific effect of an active device
-    (``device_relief``). Fuentes et al. found that an enhanced alliance added
-    about as much immediate relief as the active device did; what they
-    enhanced within the one session was the relationship — active listening,
-    empathy, encouragement, verbal and non-verbal communication — so the
-    immediate contextual effect works through the personal (bond) area of the
-    alliance, while goal and task agreement act over the episode (adherence,
-    function). Testa & Rossettini list the patient–therapist relationship
-    among the contextual factors that drive such effects.
+    (``ritual_relief``), a contextual effect of the relationship
+    (``contextual_relief × behaviour × (½ + ½ bond) × (½ + ½ expectation)``), and the
+    specific effect of an active device (``device_relief``). ``behaviour`` is what the
+    therapist does for the relationship in this session
+    (:func:`~alliance_sim.rules.alliance.relational_behaviour`); the bond the patient
+    feels after the session lets more or less of it through.
+
+    Fuentes et al. found that an enhanced alliance added about as much immediate
+    relief as the active device did (alliance main effect ≈ 12.5 mm, device ≈ 8.6 mm,
+    interaction ≈ 0) — within one session, by active listening, empathy,
+    encouragement and verbal and non-verbal communication. That is a contextual
+    effect of the encounter itself (Testa & Rossettini list the patient–therapist
+    relationship among the contextual factors of physiotherapy), so it answers to
+    the session's relational quality at once, while the bond and the goal and task
+    agreement also build over the episode (adherence, self-efficacy, function).
 
     References:
         Fuentes, J., et al. (2014). Enhanced therapeutic alliance modulates pain
@@ -48,7 +53,7 @@ def immediate_relief(
     """
     share = (
         ritual_relief
-        + contextual_relief * bond * (0.5 + 0.5 * expectation)
+        + contextual_relief * behaviour * (0.5 + 0.5 * bond) * (0.5 + 0.5 * expectation)
         + device_relief * cast(Number, device_active)  # True counts 1, False 0
     )
     relief = pain_before_mm * clip01(share) + noise_mm

@@ -1,16 +1,57 @@
 """The defaults of ``alliance-sim validate``, in a module that imports nothing.
 
-:mod:`alliance_sim.validation.patterns` loads the model, SciPy and the trials; the
-command line needs only these numbers to build its parser and ``--help``, so
-they live here and :mod:`alliance_sim.validation.patterns` re-exports them.
+:mod:`alliance_sim.validation.judge` loads the model, SciPy and the trials; the
+command line needs only these numbers and words to build its parser and ``--help``,
+so they live here.
 """
 
 from __future__ import annotations
 
-__all__ = ["CI_SEED", "DEFAULT_REPLICATES"]
+__all__ = [
+    "CI_SEED",
+    "CLINICS_PER_REPLICATE",
+    "DEFAULT_REPLICATES",
+    "MIN_CLINICS",
+    "ROLES",
+    "RULES",
+]
 
 CI_SEED = 20141114
 """The seed the test suite (CI) validates with."""
 
 DEFAULT_REPLICATES = 200
 """Simulated trials per trial pattern: enough that verdicts are stable across seeds."""
+
+CLINICS_PER_REPLICATE = 5
+"""Default clinics simulated per replicate for the patterns computed from clinics.
+
+The clinics' patients are pooled and cut into simulated studies of each pattern's
+published size: with the default 200 replicates, 1,000 clinics of 200 patients.
+"""
+
+MIN_CLINICS = 20
+"""At least this many clinics, so that even a short run has a few studies of 2,000 patients."""
+
+ROLES: dict[str, str] = {
+    "target": "calibration target: used by experiments/calibrate.py to choose the defaults",
+    "check": "check, out of sample: never used by the calibration",
+}
+"""Each pattern's role, in words."""
+
+RULES: dict[str, str] = {
+    "interval": (
+        "the statistic is computed for each simulated study of the published size;"
+        " the middle 95% of those studies must lie inside the tolerance"
+    ),
+    "mean": (
+        "the model's expected value — the mean over the simulated studies of the"
+        " published size — must lie inside the tolerance with its whole 95% confidence"
+        " interval (used where the tolerance is built from the published confidence"
+        " interval or a pooled estimate, which already carry the sampling error)"
+    ),
+    "share": (
+        "at least the stated share of simulated trials of the published size must reach"
+        " the published conclusion"
+    ),
+}
+"""How a pattern is judged, in words."""

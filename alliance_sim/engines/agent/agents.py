@@ -22,6 +22,7 @@ from alliance_sim.core.draws import (
     U_RUPTURE,
     Z_ADHERENCE,
     Z_BOND,
+    Z_DISABILITY,
     Z_GOAL,
     Z_GPE,
     Z_PAIN,
@@ -29,12 +30,7 @@ from alliance_sim.core.draws import (
     Z_TASK,
 )
 from alliance_sim.rules import phases
-from alliance_sim.rules.alliance import (
-    INITIAL_AGREEMENT,
-    collaborative_alliance,
-    initial_bond,
-    overall_alliance,
-)
+from alliance_sim.rules.alliance import collaborative_alliance, overall_alliance
 from alliance_sim.rules.attendance import progress
 from alliance_sim.rules.questionnaires import WAI_SR, WATOCI_9
 
@@ -115,6 +111,8 @@ class Patient(Agent):
     """
 
     model: ClinicModel
+    targets: phases.SessionTargets
+    """This session's interaction targets (set in phase 2, read in phase 3)."""
 
     def __init__(
         self,
@@ -142,24 +140,27 @@ class Patient(Agent):
         self.preferred_involvement = traits["preferred_involvement"]
         self.prefers_active = bool(traits["prefers_active"])
         self.leniency = traits["leniency"]
+        self.exercise_habit = traits["exercise_habit"]
         self.goals = goals
         # baseline
         self.self_efficacy_baseline = traits["self_efficacy"]
         self.psychosocial_load_baseline = traits["psychosocial_load"]
         self.pain_baseline_mm = traits["pain_mm"]
         self.disability_baseline = traits["disability"]
+        self.impairment_baseline = traits["impairment"]
         self.function_baseline = traits["function"]
         # the dyad: style in use, misfit, whose goals the plan serves
         self.fit = fit
         self.style = fit.style_in_use
         self.misfit = fit.misfit
         # state
-        self.goal_agreement = INITIAL_AGREEMENT
-        self.task_agreement = INITIAL_AGREEMENT
-        self.bond = initial_bond(self.prior_trust)
+        self.bond, self.goal_agreement, self.task_agreement, self.ruptured = (
+            phases.initial_alliance(self.prior_trust)
+        )
         self.self_efficacy = self.self_efficacy_baseline
         self.psychosocial_load = self.psychosocial_load_baseline
         self.pain_mm = self.pain_baseline_mm
+        self.impairment = self.impairment_baseline
         self.disability = self.disability_baseline
         self.function = self.function_baseline
         self.adherence = 0.0
@@ -168,7 +169,6 @@ class Patient(Agent):
         self.dropped_out = False
         self.dropout_session = 0
         self.sessions_attended = 0
-        self.ruptured = False
         self.n_ruptures = 0
         self.pain_before_mm = self.pain_mm
         self.pain_after_mm = self.pain_mm
@@ -243,8 +243,10 @@ class Patient(Agent):
             self.prior_trust,
             self.expectation,
             self.fit,
+            self.progress,
             params.rupture_risk,
         )
+        self.targets = targets
         self.bond, self.goal_agreement, self.task_agreement, self.ruptured = phases.interaction(
             self.attended,
             self.bond,
@@ -271,6 +273,7 @@ class Patient(Agent):
             self.attended,
             self.pain_mm,
             params.device == "active",
+            self.targets,
             self.bond,
             self.expectation,
             params.ritual_relief,
@@ -300,11 +303,14 @@ class Patient(Agent):
         z = self.model.normal[self.patient_id]
         self.adherence = phases.adherence(
             self.dropped_out,
+            self.session,
             self.self_efficacy,
             self.goal_agreement,
             self.task_agreement,
             self.psychosocial_load,
+            self.exercise_habit,
             self.model.params.adherence_typical,
+            self.model.params.adherence_decline,
             z[Z_ADHERENCE],
         )
 
@@ -316,6 +322,7 @@ class Patient(Agent):
         (
             self.psychosocial_load,
             self.pain_mm,
+            self.impairment,
             self.disability,
             self.function,
             self.gpe,
@@ -325,8 +332,10 @@ class Patient(Agent):
             self.psychosocial_load,
             self.pain_after_mm,
             self.relief_mm,
+            self.impairment,
             self.disability,
             self.function,
+            self.self_efficacy,
             self.adherence,
             self.goal_agreement,
             self.task_agreement,
@@ -341,7 +350,10 @@ class Patient(Agent):
             params.relief_retention,
             params.exercise_effect,
             params.natural_recovery,
+            params.load_brake,
+            params.disability_fluctuation,
             z[Z_PAIN],
+            z[Z_DISABILITY],
             z[Z_GPE],
         )
 
@@ -364,6 +376,7 @@ class Patient(Agent):
             params.therapist_rating_bias,
             self.leniency,
             self.therapist.leniency,
+            params.therapist_insight,
             params.item_noise_sd,
             noise,
         )
