@@ -58,10 +58,35 @@ def _factorial_axes(result: TrialResult, ax: object) -> None:
     )
     published = rows["published_value"].to_numpy(dtype=float)
     if np.isfinite(published).any():
-        ax.scatter(  # type: ignore[attr-defined]
-            x, published, marker="D", color="#c0392b", zorder=3, label="published mean"
+        paper = {p.estimate: p for p in protocol.published}
+        ci = np.array(
+            [
+                (paper[e].ci_low, paper[e].ci_high)
+                if e in paper and paper[e].ci_low is not None
+                else (np.nan, np.nan)
+                for e in rows["estimate"]
+            ],
+            dtype=float,
         )
-        label = "published: range the simulation must fall in"
+        given = np.isfinite(ci[:, 0]) & np.isfinite(published)
+        if given.any():  # the paper's own 95% intervals, where it gives them
+            ax.errorbar(  # type: ignore[attr-defined]
+                x[given],
+                published[given],
+                yerr=np.vstack(
+                    [published[given] - ci[given, 0], ci[given, 1] - published[given]]
+                ).clip(min=0),
+                fmt="none",
+                ecolor="#c0392b",
+                capsize=3,
+                linewidth=1,
+                zorder=3,
+                label="published 95% interval",
+            )
+        ax.scatter(  # type: ignore[attr-defined]
+            x, published, marker="D", color="#c0392b", zorder=4, label="published mean"
+        )
+        label = "model tolerance: the simulation must fall in it"
         for xi, low, high in zip(x, rows["low"], rows["high"], strict=True):
             if np.isfinite(low) and np.isfinite(high):
                 ax.vlines(xi + 0.3, low, high, color="#c0392b", alpha=0.5, linewidth=3, label=label)  # type: ignore[attr-defined]
@@ -138,8 +163,9 @@ def trial_caption(result: TrialResult) -> str:
     """The sentence under :func:`trial_figure`: what it shows and what its intervals are."""
     if result.protocol.analysis == "factorial":
         shows = (
-            "Bars: the simulated mean of each arm; red diamonds: the published means, "
-            "red bars: the model's tolerance around them."
+            "Bars: the simulated mean of each arm; red diamonds: the published means with "
+            "their 95% intervals where the paper gives them; pale red bars: the model's "
+            "tolerance (the range set by the model's authors that the simulation must fall in)."
         )
     else:
         shows = (
@@ -162,7 +188,8 @@ def trial_figure(result: TrialResult, caption: bool = True) -> Figure:
     """The trial at a glance: simulated estimates with intervals, published values marked.
 
     A factorial trial shows a bar per arm (simulated mean with its interval)
-    with the published mean as a red diamond and its tolerance as a red bar;
+    with the published mean as a red diamond (with the paper's own 95% interval
+    where the protocol gives it) and the model's tolerance as a pale red bar;
     a regression trial shows each model's coefficient with its interval and
     the published finding written beside it. ``caption``: write the sentence of
     :func:`trial_caption` under the figure.
