@@ -160,16 +160,32 @@ def clinic_caption(title: str) -> str:
 
 
 def clinic_figure(
-    clinic: pd.DataFrame, title: str, n_sessions: int | None = None, caption: bool = True
+    clinic: pd.DataFrame,
+    title: str,
+    n_sessions: int | None = None,
+    caption: bool = True,
+    before: pd.DataFrame | None = None,
+    before_label: str = "before",
 ) -> Figure:
     """Time courses of one clinic: its means per session (the clinic table), one panel per series.
 
     ``n_sessions`` fixes the x axis to the whole episode (so a clinic being
     stepped does not rescale its axes every session). ``caption``: write the
-    sentence of :func:`clinic_caption` under the figure.
+    sentence of :func:`clinic_caption` under the figure. ``before`` (another
+    clinic table, labelled ``before_label``) is drawn as a faded grey line under it.
     """
 
     def draw(ax: Any, column: str) -> None:
+        if before is not None and not before.empty:
+            ax.plot(
+                before["session"],
+                before[column],
+                marker="o",
+                markersize=3,
+                color=BEFORE_COLOUR,
+                alpha=0.6,
+                label=before_label,
+            )
         ax.plot(
             clinic["session"],
             clinic[column],
@@ -208,7 +224,7 @@ class LiveClinicPlot:
         from matplotlib.lines import Line2D
 
         self._lock = threading.Lock()
-        fig = Figure(figsize=(12.5, 5.6), dpi=dpi)
+        fig = Figure(figsize=(11.5, 5.2), dpi=dpi)
         self._canvas = FigureCanvasAgg(fig)
         self._axes = fig.subplots(2, 4, sharex=True)
         fig.subplots_adjust(left=0.05, right=0.99, top=0.88, bottom=0.09, wspace=0.3, hspace=0.3)
