@@ -261,7 +261,8 @@ def test_a_small_sweep_runs_with_its_progress_bar_and_downloads_what_the_plot_sh
     header = table.locator("thead th").all_inner_texts()
     rows = [row.locator("td").all_inner_texts() for row in table.locator("tbody tr").all()]
     shown = pd.DataFrame(rows, columns=header)
-    shown_means = shown.set_index("power_sharing_mean")["mean"].astype(float)
+    assert header[0] == "Power-sharing style (mean) [power_sharing_mean]"
+    shown_means = shown.set_index(header[0])["mean"].astype(float)
 
     with page.expect_download() as download:
         page.get_by_role("button", name="Download runs (CSV)").click()
@@ -408,7 +409,8 @@ def test_the_plots_stay_in_view_while_the_controls_scroll(offline):
     step(page, 1)
     for title in GROUPS.values():
         page.get_by_text(title, exact=True).click()
-    page.get_by_role("slider", name="Item noise, 0–1").wait_for()
+    # a slider's role element is its thumb container, drawn with no size of its own
+    page.get_by_role("slider", name="Item noise, 0–1").wait_for(state="attached")
     page.locator(".share-card").scroll_into_view_if_needed()  # the bottom of the controls
     page.wait_for_timeout(300)
     assert page.locator(".controls-column").bounding_box()["y"] < -1000  # scrolled far

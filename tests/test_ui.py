@@ -27,7 +27,7 @@ from alliance_sim.ui.explore_page import Explore, patient_states
 from alliance_sim.ui.learn_page import Learn
 from alliance_sim.ui.patient_table import PER_PAGE, TABLE_COLUMNS, table_page
 from alliance_sim.ui.sweep_page import MAX_RUNS, Sweep, parameter_choice
-from alliance_sim.ui.trials_page import Trials, comparison_rows
+from alliance_sim.ui.trials_page import Trials, comparison_rows, filled_columns
 
 SCHEMA_PARAMS = Params()
 
@@ -389,6 +389,16 @@ def test_the_comparison_table_puts_each_published_value_beside_the_simulated_one
     assert rows["model tolerance"].iloc[0] == "26.0 to 36.0"
     assert rows["published"].iloc[0] == first["published"]
     assert set(rows["agrees"]) <= {"yes", "no", ""}
+
+
+def test_the_trials_table_leaves_out_the_columns_a_study_gives_nothing_for():
+    from alliance_sim.trials import run_trial
+
+    fuentes = filled_columns(comparison_rows(run_trial("fuentes-2014", replicates=2, seed=1)))
+    ferreira = filled_columns(comparison_rows(run_trial("ferreira-2013", replicates=1, seed=1)))
+    assert "published 95% interval" in fuentes.columns and "model tolerance" in fuentes.columns
+    assert "published 95% interval" not in ferreira.columns  # the paper gives no intervals
+    assert {"estimate", "published", "simulated", "agrees"} <= set(ferreira.columns)
 
 
 def test_every_page_of_the_app_renders_without_error():

@@ -60,6 +60,7 @@ APP_CSS = f"""
     white-space: normal; flex: 1 1 auto; text-align: left; line-height: 1.3; padding: 6px 0;
 }}
 .safe-markdown strong {{ font-weight: 700; }}
+.safe-markdown ul, .safe-markdown ol {{ margin-bottom: 12px; }}
 
 /* two columns: controls scroll, results stay in view */
 .page-grid {{

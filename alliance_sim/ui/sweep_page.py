@@ -400,7 +400,14 @@ def SweepResults(request: SweepRequest, runs: pd.DataFrame) -> solara.Element:
         with solara.Card("The numbers in the plot (mean and 95% CI over replicates)"):
             output = request.output
             DataTable(
-                [*params, "runs", "mean", "95% CI low", "95% CI high"],
+                # the parameter's label, and its name as the CSV download heads its column
+                [
+                    *(f"{SCHEMA[name].label} [{name}]" for name in params),
+                    "runs",
+                    "mean",
+                    "95% CI low",
+                    "95% CI high",
+                ],
                 [
                     [
                         *(

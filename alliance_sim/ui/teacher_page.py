@@ -178,12 +178,13 @@ def TeacherPage() -> solara.Element:
                 with solara.Card("What the clinics show", classes=["poll-answer"]):
                     SafeMarkdown(f"{poll.question}\n\n**{poll.answer}**")
                     if lesson is not None:
-                        solara.Button(
-                            "Run the lesson to show the picture",
-                            on_click=run,
-                            disabled=background.running,
-                            color="primary",
-                        )
+                        if ran is None:
+                            solara.Button(
+                                "Run the lesson to show the picture",
+                                on_click=run,
+                                disabled=background.running,
+                                color="primary",
+                            )
                         if background.running:
                             done, total = background.progress
                             solara.ProgressLinear(value=100.0 * done / total if total else True)

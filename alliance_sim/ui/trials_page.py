@@ -41,6 +41,7 @@ __all__ = [
     "Trials",
     "TrialsPage",
     "comparison_rows",
+    "filled_columns",
 ]
 
 COMPARISON_COLUMNS: tuple[str, ...] = (
@@ -120,6 +121,11 @@ def comparison_rows(result: TrialResult) -> pd.DataFrame:
         "agrees": [verdict.get(v, "") for v in table["agrees"]],
     }
     return pd.DataFrame(rows, columns=list(COMPARISON_COLUMNS))
+
+
+def filled_columns(rows: pd.DataFrame) -> pd.DataFrame:
+    """``rows`` without the columns no row fills (Ferreira 2013 gives no interval or tolerance)."""
+    return rows.loc[:, [column for column in rows.columns if (rows[column] != "").any()]]
 
 
 @solara.component
@@ -248,11 +254,11 @@ def TrialsPage() -> solara.Element:
                         + f" patients; {interval}",
                         style={"display": "block", "margin-bottom": "8px"},
                     )
-                    rows = comparison_rows(result)
+                    rows = filled_columns(comparison_rows(result))
                     DataTable(
                         list(rows.columns),
                         rows.to_numpy().tolist(),
-                        numeric=NUMERIC_COLUMNS,
+                        numeric=[NUMERIC_COLUMNS[COMPARISON_COLUMNS.index(c)] for c in rows],
                         caption="published: what the paper reports (its 95% interval where it gives "
                         "one); model tolerance: the range the simulated value must fall in for "
                         "the model to agree — set by the model's authors, not by the paper.",
