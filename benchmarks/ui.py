@@ -213,6 +213,8 @@ def measure(steps: int, sessions: int, rounds: int) -> dict[str, Any]:
             for page, _ in pages:
                 page.context.close()
         browser.close()
+    result["step_500_median_of_target"] = result["step_500_median_ms"] / STEP_TARGET_MS
+    result["concurrent_worst_of_target"] = result["concurrent_worst_ms"] / CONCURRENT_TARGET_MS
     result["targets"] = {
         "step_500_median_ms <= 200": result["step_500_median_ms"] <= STEP_TARGET_MS,
         "concurrent_worst_ms <= 1000": result["concurrent_worst_ms"] <= CONCURRENT_TARGET_MS,
@@ -395,7 +397,13 @@ def main(argv: list[str] | None = None) -> int:
     rows = [
         ("server start → Explore painted", f"{result['start_to_first_paint_s']:.2f} s"),
         ("  of which the page load", f"{result['page_load_s']:.2f} s"),
-        ("step, 500 patients: median", f"{result['step_500_median_ms']:.0f} ms  (target ≤ 200)"),
+        (
+            "step, 500 patients: median",
+            (
+                f"{result['step_500_median_ms']:.0f} ms  "
+                f"({result['step_500_median_ms'] / STEP_TARGET_MS:.2f}× the 200 ms target)"
+            ),
+        ),
         ("step, 500 patients: worst", f"{result['step_500_worst_ms']:.0f} ms"),
         (
             f"{result['sessions']} sessions stepping at once: median",
@@ -403,7 +411,8 @@ def main(argv: list[str] | None = None) -> int:
         ),
         (
             f"{result['sessions']} sessions stepping at once: worst",
-            f"{result['concurrent_worst_ms']:.0f} ms  (target ≤ 1000)",
+            f"{result['concurrent_worst_ms']:.0f} ms  "
+            f"({result['concurrent_worst_ms'] / CONCURRENT_TARGET_MS:.2f}× the 1 s target)",
         ),
         ("failed steps", f"{result['step_500_errors'] + result['concurrent_errors']}"),
         ("memory per session", f"{result['memory_per_session_mb']:.1f} MB"),

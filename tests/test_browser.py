@@ -608,7 +608,7 @@ def test_projector_mode_shows_larger_type_and_fewer_controls(offline):
     page.wait_for_function(
         "() => parseFloat(getComputedStyle(document.documentElement).fontSize) < 20"
     )
-    assert page.get_by_text("All parameters").is_visible()
+    page.get_by_text("All parameters").wait_for(state="visible", timeout=10_000)
 
 
 LAYOUT_JS = r"""
