@@ -101,6 +101,18 @@ def test_an_expectation_the_run_does_not_show_is_reported_as_not_held():
     assert "not higher than" in check.text
 
 
+def test_what_students_read_of_a_check_leaves_out_the_authors_threshold():
+    lesson = LESSONS["paternalistic-vs-shared-power"]
+    run = run_lesson(lesson)
+    with_threshold = [check for check in run.checks if check.expectation.by]
+    assert with_threshold
+    for check in with_threshold:
+        assert "expected at least" in check.text
+        assert "expected" not in check.plain
+        assert check.plain.startswith(check.text.split(" (difference")[0])  # the same numbers
+        assert "(difference " in check.plain
+
+
 def test_the_lesson_figure_has_a_labelled_panel_per_metric():
     lesson = LESSONS["paternalistic-vs-shared-power"]
     figure = lesson_figure(run_lesson(lesson))

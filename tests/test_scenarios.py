@@ -10,11 +10,13 @@ import pytest
 from alliance_sim.core.errors import ParameterError, ScenarioError
 from alliance_sim.core.params import SCHEMA, Params, measurement_schedule
 from alliance_sim.scenarios import (
+    Scenario,
     builtin_scenario,
     builtin_scenarios,
     load_scenario,
     parse_scenario,
     parse_scenario_upload,
+    scenario_toml,
 )
 
 BUILT_IN = (
@@ -265,3 +267,27 @@ def test_load_scenario_of_something_that_is_not_a_name_or_path_is_a_message():
 def test_overrides_that_are_not_a_mapping_are_a_parameter_error():
     with pytest.raises(ParameterError, match=r"overrides = 5 are not allowed"):
         builtin_scenario("default").params(5)  # type: ignore[arg-type]
+
+
+# --- writing a scenario file ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", BUILT_IN)
+def test_a_built_in_scenario_written_as_a_file_reads_back_the_same(name):
+    scenario = builtin_scenario(name)
+    again = parse_scenario(scenario_toml(scenario), "again.toml")
+    assert (again.name, again.description, dict(again.overrides)) == (
+        scenario.name,
+        scenario.description,
+        dict(scenario.overrides),
+    )
+
+
+def test_a_scenario_file_keeps_quotes_newlines_and_every_kind_of_value():
+    overrides = Params(
+        empathy_mean=0.1439, n_sessions=8, device="active", pain_sd=1e-05, caseload=60
+    ).changed()
+    scenario = Scenario('my "odd" \\ name', "a $ description {{ x }}\nover two lines", overrides)
+    again = parse_scenario(scenario_toml(scenario), "again.toml")
+    assert again.name == scenario.name and again.description == scenario.description
+    assert again.params() == scenario.params()

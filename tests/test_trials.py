@@ -262,6 +262,18 @@ def test_a_published_tolerance_needs_both_bounds_in_order(tmp_path):
     )
 
 
+def test_the_fuentes_protocol_gives_the_papers_own_95_percent_intervals_beside_the_tolerance():
+    published = {p.estimate: p for p in load_protocol("fuentes-2014").published}
+    assert (published["mean:AE"].ci_low, published["mean:AE"].ci_high) == (27.2, 33.3)
+    assert (published["mean:SL"].ci_low, published["mean:SL"].ci_high) == (6.6, 12.7)
+    assert published["effect:alliance"].ci_low is None  # the paper gives none for it
+
+
+def test_a_published_interval_needs_both_ends_in_order(tmp_path):
+    _, message = error_for(tmp_path, FACTORIAL.replace("high = 17.0", "high = 17.0\nci_low = 9.0"))
+    assert "published[0].ci_low/ci_high = (9.0, None) is not allowed: both given" in message
+
+
 def test_a_published_expectation_must_be_one_of_the_kinds(tmp_path):
     _, message = error_for(tmp_path, REGRESSION.replace('expect = "positive"', 'expect = "big"'))
     assert "published[0].expect = 'big' is not allowed: one of positive, negative" in message

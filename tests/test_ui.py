@@ -12,6 +12,7 @@ from ui_helpers import (
     alert_texts,
     drop_file,
     error_texts,
+    figures,
     markdown_text,
     session_label,
     shown_text,
@@ -22,11 +23,11 @@ from alliance_sim.core.params import MAX_SEED, SCHEMA, Kind, Params
 from alliance_sim.ui.about import ABOUT_SECTIONS, About, readme_section
 from alliance_sim.ui.compare_page import Compare
 from alliance_sim.ui.controls import control_label
-from alliance_sim.ui.explore import Explore, patient_states
+from alliance_sim.ui.explore_page import Explore, patient_states
 from alliance_sim.ui.learn_page import Learn
 from alliance_sim.ui.patient_table import PER_PAGE, TABLE_COLUMNS, table_page
 from alliance_sim.ui.sweep_page import MAX_RUNS, Sweep, parameter_choice
-from alliance_sim.ui.trials_page import Trials, comparison_rows
+from alliance_sim.ui.trials_page import Trials, comparison_rows, filled_columns
 
 SCHEMA_PARAMS = Params()
 
@@ -97,7 +98,7 @@ def test_a_slider_snapping_a_value_to_its_steps_changes_nothing():
 
 
 def test_sessions_showing_the_same_clinic_share_its_picture_and_each_sees_its_own_lines():
-    from alliance_sim.ui.explore import shared_live_plot
+    from alliance_sim.ui.explore_page import shared_live_plot
 
     assert shared_live_plot("default, seed 0", 10) is shared_live_plot("default, seed 0", 10)
     assert shared_live_plot("default, seed 0", 10) is not shared_live_plot("default, seed 1", 10)
@@ -158,11 +159,11 @@ def test_clicking_a_patient_shows_their_trajectory_beside_their_therapist():
     rc.find(v.Btn, children=["Step"]).widget.click()
     rc.find(v.Btn, children=["Step"]).widget.click()
     table = patient_table(rc)
-    assert len(rc.find(ipywidgets.Image).widgets) == 1  # the clinic's plots only
+    assert not figures(rc)  # the clinic's live plots only
     therapist = table.rows[3]["therapist_id"]
     table.vue_select(3)
     assert table.selected == 3
-    assert len(rc.find(ipywidgets.Image).widgets) == 2  # and the patient's trajectory
+    assert figures(rc)[0]["alt"].startswith("Trajectory of patient 3")
     titles = [w.children[0] for w in rc.find(v.CardTitle).widgets if w.children]
     assert f"Therapist {therapist}" in titles
 
@@ -181,12 +182,18 @@ def test_a_table_page_sorts_with_ties_broken_by_patient_and_clamps_the_page():
     assert {row["attended"] for row in everyone} <= {"yes", "no"}
 
 
-def test_only_the_open_groups_have_their_controls_built():
+def test_the_groups_start_closed_under_the_key_what_ifs_and_only_open_ones_are_built():
+    from alliance_sim.ui.controls import KEY_WHAT_IFS
+
     _, rc = solara.render(Explore(), handle_error=False)
-    therapist = {control_label(p) for p in SCHEMA.values() if p.group == "therapist"}
-    patients = {control_label(p) for p in SCHEMA.values() if p.group == "patients"}
+    key = {control_label(SCHEMA[name]) for name in KEY_WHAT_IFS}
+    patients = {
+        control_label(p)
+        for p in SCHEMA.values()
+        if p.group == "patients" and p.name not in KEY_WHAT_IFS
+    }
     shown = {w.label for w in rc.find(v.Slider).widgets}
-    assert therapist & shown and not patients & shown
+    assert shown == key  # power sharing, empathy, self-efficacy, preferred involvement, caseload
     (section,) = [
         w
         for w in rc.find(v.ExpansionPanels).widgets
@@ -241,14 +248,14 @@ def test_a_seed_that_is_not_allowed_shows_why_and_keeps_the_seed(page, label, ba
 def test_a_new_seed_gives_a_new_clinic_and_the_same_seed_the_same_one():
     _, rc = solara.render(Explore(), handle_error=False)
     rc.find(v.Btn, children=["Step"]).widget.click()
-    first = rc.find(ipywidgets.Image).widget.value
+    first = patient_table(rc).rows
     enter_seed(rc, "Seed (same seed, same clinic)", "5")
     assert session_label(rc) == "Session 0 of 10"
     rc.find(v.Btn, children=["Step"]).widget.click()
-    assert rc.find(ipywidgets.Image).widget.value != first
+    assert patient_table(rc).rows != first
     enter_seed(rc, "Seed (same seed, same clinic)", "0")
     rc.find(v.Btn, children=["Step"]).widget.click()
-    assert rc.find(ipywidgets.Image).widget.value == first
+    assert patient_table(rc).rows == first
 
 
 def test_an_uploaded_scenario_file_becomes_the_clinic():
@@ -263,7 +270,7 @@ def test_an_uploaded_scenario_file_becomes_the_clinic():
 
 def shown_html(rc) -> str:
     """The HTML of every rendered Markdown block."""
-    return "\n".join(str(w.template) for w in rc.find(v.VuetifyTemplate).widgets)
+    return markdown_text(rc)
 
 
 def test_the_about_page_shows_the_readme_sections_and_every_parameter():
@@ -279,10 +286,7 @@ def test_the_about_page_shows_the_readme_sections_and_every_parameter():
 
 def test_the_compare_page_shows_both_clinics_and_the_difference_table():
     _, rc = solara.render(Compare(), handle_error=False)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and not rc.find(ipywidgets.Image).widgets:
-        time.sleep(0.2)
-    assert rc.find(ipywidgets.Image).widgets, "the comparison figure did not appear"
+    assert wait_for(lambda: figures(rc), 60), "the comparison figure did not appear"
     selects = [w for w in rc.find(v.Select).widgets if w.label == "Scenario"]
     assert [w.v_model for w in selects] == ["paternalistic", "shared-power"]
     assert "Differences B − A" in shown_html(rc)
@@ -323,7 +327,7 @@ def test_a_small_sweep_runs_in_the_background_and_shows_its_plot_and_numbers():
     assert "3 values × 2 replicates = 6 runs" in shown_text(rc)
     rc.find(v.Btn, children=["Run sweep"]).widget.click()
     assert wait_for(lambda: "finished: 6 runs" in shown_text(rc), 120)
-    assert wait_for(lambda: rc.find(ipywidgets.Image).widgets), "the sweep's figure did not appear"
+    assert wait_for(lambda: figures(rc)), "the sweep's figure did not appear"
     labels = {c for w in rc.find(v.Btn).widgets for c in w.children if isinstance(c, str)}
     assert {"Download runs (CSV)", "Download runs (Parquet)"} <= labels
 
@@ -348,7 +352,7 @@ def test_the_trials_page_runs_a_published_trial_and_shows_published_beside_simul
     _, rc = solara.render(Trials(), handle_error=False)
     rc.find(v.Slider, label="Replicate trials (each with new patients)").widget.v_model = 3
     rc.find(v.Btn, children=["Run trial"]).widget.click()
-    assert wait_for(lambda: rc.find(ipywidgets.Image).widgets, 120), "no trial figure"
+    assert wait_for(lambda: figures(rc), 120), "no trial figure"
     text = shown_text(rc)
     fuentes = builtin_protocols()["fuentes-2014"]
     assert fuentes.title in text
@@ -371,7 +375,7 @@ def test_the_trials_page_says_when_a_trial_was_too_small_to_estimate_everything(
     patients.v_model = 5
     rc.find(v.Slider, label="Replicate trials (each with new patients)").widget.v_model = 20
     rc.find(v.Btn, children=["Run trial"]).widget.click()
-    assert wait_for(lambda: rc.find(ipywidgets.Image).widgets, 120), "no trial figure"
+    assert wait_for(lambda: figures(rc), 120), "no trial figure"
     assert burns_evon.title in shown_text(rc)
     warnings = [str(w.children[0]) for w in rc.find(v.Alert, type="warning").widgets]
     assert any("Too few patients" in text and "of 20" in text for text in warnings), warnings
@@ -384,9 +388,21 @@ def test_the_comparison_table_puts_each_published_value_beside_the_simulated_one
     rows = comparison_rows(result)
     assert list(rows["estimate"]) == list(result.table["label"])
     first = result.table.iloc[0]
-    assert rows["simulated"].iloc[0] == f"{first['simulated']:.2f}"
+    assert rows["simulated"].iloc[0] == f"{first['simulated']:.1f}"  # mm: one decimal
+    assert rows["published 95% interval"].iloc[0] == "27.2 to 33.3"  # the paper's own
+    assert rows["model tolerance"].iloc[0] == "26.0 to 36.0"
     assert rows["published"].iloc[0] == first["published"]
     assert set(rows["agrees"]) <= {"yes", "no", ""}
+
+
+def test_the_trials_table_leaves_out_the_columns_a_study_gives_nothing_for():
+    from alliance_sim.trials import run_trial
+
+    fuentes = filled_columns(comparison_rows(run_trial("fuentes-2014", replicates=2, seed=1)))
+    ferreira = filled_columns(comparison_rows(run_trial("ferreira-2013", replicates=1, seed=1)))
+    assert "published 95% interval" in fuentes.columns and "model tolerance" in fuentes.columns
+    assert "published 95% interval" not in ferreira.columns  # the paper gives no intervals
+    assert {"estimate", "published", "simulated", "agrees"} <= set(ferreira.columns)
 
 
 def test_every_page_of_the_app_renders_without_error():
@@ -399,6 +415,7 @@ def test_every_page_of_the_app_renders_without_error():
         "Sweep",
         "Trials",
         "About the model",
+        "Teacher",
     ]
     for route in routes:
         _, rc = solara.render(route.component(), handle_error=False)
@@ -473,7 +490,7 @@ def test_a_lesson_runs_only_after_a_prediction_and_then_explains_itself():
     assert "that is what the clinics show" in alert_texts(rc, "success")[0]
     text = markdown_text(rc)
     assert "What the run shows" in text and "Bordin" in text and "Things to try" in text
-    assert len(rc.find(ipywidgets.Image).widgets) == 1  # the lesson's picture
+    assert len(figures(rc)) == 1  # the lesson's picture
     assert all(radio.disabled for radio in rc.find(v.Radio).widgets)  # the prediction stands
 
 
@@ -491,7 +508,7 @@ def test_a_wrong_prediction_is_told_the_answer_and_try_again_starts_over():
     # the run's thread may still be finishing its last update: wait for the page to settle
     assert wait_for(lambda: not alert_texts(rc, "warning"))
     assert rc.find(v.RadioGroup).widget.v_model is None
-    assert not rc.find(ipywidgets.Image).widgets
+    assert not figures(rc)
 
 
 def test_choosing_another_lesson_shows_its_question_with_no_prediction():
@@ -605,4 +622,8 @@ def test_a_dropped_file_that_is_not_text_is_refused_by_name_on_both_pages():
     for page in (Explore, Learn):
         _, rc = solara.render(page(), handle_error=False)
         drop_file(rc, "picture.toml", b"\xff\xfe\x00binary")
-        assert wait_for(lambda rc=rc: "picture.toml: not a text (UTF-8) file" in error_texts(rc))
+        assert wait_for(
+            lambda rc=rc: any(
+                t.startswith("picture.toml:") and "is not UTF-8 text" in t for t in error_texts(rc)
+            )
+        )

@@ -14,7 +14,7 @@ import ipyvuetify as v
 from ui_helpers import wait_for
 
 from alliance_sim.engines.agent.model import ClinicModel
-from alliance_sim.ui.explore import Explore
+from alliance_sim.ui.explore_page import Explore
 
 
 def test_closing_a_browser_session_frees_its_clinics(monkeypatch):

@@ -7,6 +7,7 @@ import time
 
 import ipyvuetify as v
 from solara.components.file_drop import FileDropZone
+from solara.widgets import HTML as SolaraHTML  # noqa: N811 (Solara's widget of raw HTML)
 
 
 def session_label(rc) -> str:
@@ -60,6 +61,18 @@ def alert_texts(rc, kind: str) -> list[str]:
 
 
 def markdown_text(rc) -> str:
-    """The text of every Markdown block on the page (their rendered templates)."""
-    templates = [getattr(w, "template", None) for w in rc.find(v.VuetifyTemplate).widgets]
-    return " ".join(t for t in templates if isinstance(t, str) and "solara-markdown" in t)
+    """The HTML of every Markdown block on the page (the app's safe Markdown)."""
+    return " ".join(
+        w.unsafe_innerHTML or ""
+        for w in rc.find(SolaraHTML).widgets
+        if "safe-markdown" in str(w.attributes.get("class", ""))
+    )
+
+
+def figures(rc) -> list[dict]:
+    """The figures on the page (their images' attributes: src, alt)."""
+    return [
+        dict(w.attributes)
+        for w in rc.find(SolaraHTML).widgets
+        if w.tag == "img" and "figure-image" in str(w.attributes.get("class", ""))
+    ]

@@ -27,7 +27,13 @@ from alliance_sim.batch.analyse import (
 )
 from alliance_sim.batch.design import Factor, make_design, sample_points
 from alliance_sim.batch.executors import Backend, SerialExecutor, open_backend
-from alliance_sim.batch.figures import grid_figure, morris_figure, scatter_figure, sobol_figure
+from alliance_sim.batch.figures import (
+    grid_caption,
+    grid_figure,
+    morris_figure,
+    scatter_figure,
+    sobol_figure,
+)
 from alliance_sim.batch.models import ClinicSweep, SweepModel
 from alliance_sim.batch.report import Analysis, analyse_folder, analyse_runs, save_analysis
 from alliance_sim.batch.runner import RunOutcome, run_design
@@ -50,6 +56,7 @@ __all__ = [
     "SweepResult",
     "analyse_folder",
     "analyse_runs",
+    "grid_caption",
     "grid_figure",
     "grid_summary",
     "load_experiment",

@@ -5,6 +5,11 @@ tests and the web app. Axis labels carry the parameter's and the output's label
 and unit from the schema (:data:`~alliance_sim.core.params.SCHEMA`,
 :data:`~alliance_sim.records.metrics.METRICS`); names that are not in them (a custom
 model's) are shown as they are.
+
+An output is drawn on its whole scale (:mod:`alliance_sim.core.scales`), in a line
+plot and in a heatmap's colours alike; an axis that has to zoom (sensitivity
+indices outside 0–1, Morris's effects, an output without a scale) says so in its
+label. A sentence under each figure says what it shows and what its bands are.
 """
 
 from __future__ import annotations
@@ -18,9 +23,17 @@ from matplotlib.figure import Figure
 from alliance_sim.batch.analyse import CONFIDENCE, grid_summary
 from alliance_sim.core.errors import AllianceSimError
 from alliance_sim.core.params import SCHEMA
+from alliance_sim.core.scales import add_caption, axis_limits, band_sentence, zoomed_label
 from alliance_sim.records.metrics import METRICS
 
-__all__ = ["axis_label", "grid_figure", "morris_figure", "scatter_figure", "sobol_figure"]
+__all__ = [
+    "axis_label",
+    "grid_caption",
+    "grid_figure",
+    "morris_figure",
+    "scatter_figure",
+    "sobol_figure",
+]
 
 
 def axis_label(name: str) -> str:
@@ -48,6 +61,7 @@ def grid_figure(
     params: Sequence[str] | None = None,
     *,
     title: str | None = None,
+    caption: bool = True,
 ) -> Figure:
     """One output over a grid: a line with a 95% band (one parameter) or a heatmap (two).
 
@@ -58,6 +72,7 @@ def grid_figure(
             run table's varied parameters when there are one or two. Other varied
             parameters are pooled over.
         title: the figure title (default: names the output and the replicates).
+        caption: write the sentence of :func:`grid_caption` under the figure.
 
     The numbers drawn are :func:`~alliance_sim.batch.analyse.grid_summary`'s.
 
@@ -84,6 +99,7 @@ def grid_figure(
     )
     fig = Figure(figsize=(7, 4.8), layout="constrained")
     ax = fig.subplots()
+    low, high, zoomed = axis_limits(output, summary["mean"])
     if len(params) == 1:
         x = summary[params[0]]
         ax.plot(x, summary["mean"], marker="o", color="tab:blue", label="mean")
@@ -96,14 +112,20 @@ def grid_figure(
             linewidth=0,
             label=f"{CONFIDENCE:.0%} CI of the mean",
         )
+        ax.set_ylim(low, high)
         ax.set_xlabel(axis_label(params[0]))
-        ax.set_ylabel(axis_label(output))
+        ax.set_ylabel(zoomed_label(axis_label(output), zoomed))
         ax.grid(alpha=0.3)
         ax.legend(title=f"{replicates} runs per point", fontsize=8, title_fontsize=8)
     else:
         table = summary.pivot(index=params[1], columns=params[0], values="mean")
         image = ax.imshow(
-            table.to_numpy(dtype=float), origin="lower", aspect="auto", cmap="viridis"
+            table.to_numpy(dtype=float),
+            origin="lower",
+            aspect="auto",
+            cmap="viridis",
+            vmin=low,
+            vmax=high,
         )
         ax.set_xticks(
             range(len(table.columns)),
@@ -116,7 +138,7 @@ def grid_figure(
         ax.set_xlabel(axis_label(params[0]))
         ax.set_ylabel(axis_label(params[1]))
         values = table.to_numpy(dtype=float)
-        middle = np.nanmean(values) if np.isfinite(values).any() else 0.0
+        middle = (low + high) / 2
         for (i, j), value in np.ndenumerate(values):
             if np.isfinite(value):
                 ax.text(
@@ -129,9 +151,28 @@ def grid_figure(
                     color="white" if value < middle else "black",
                 )
         bar = fig.colorbar(image, ax=ax)
-        bar.set_label(f"{axis_label(output)}, mean of {replicates} runs")
+        colour = f"{axis_label(output)}, mean of {replicates} runs"
+        bar.set_label(colour + ("\n(colours zoomed to the values)" if zoomed else ""))
     ax.set_title(title or f"{_short(output)} over the grid", fontsize=11)
+    if caption:
+        add_caption(fig, grid_caption(runs, output, params), width=95)
     return fig
+
+
+def grid_caption(runs: pd.DataFrame, output: str, params: Sequence[str]) -> str:
+    """The sentence under :func:`grid_figure`: what it shows and what its band is."""
+    per_point = grid_summary(runs, list(params), [output])["n"]
+    n = int(per_point.min()) if len(per_point) else 0
+    if len(params) == 1:
+        shows = (
+            f"The line: the mean of {_short(output).lower()} over the runs at each value of "
+            f"{_short(params[0]).lower()}, on the output's whole scale. "
+        )
+        return shows + band_sentence(n, "runs per value (each run its own patients)")
+    return (
+        f"Each cell: the mean of {_short(output).lower()} over its {n} runs (written in the "
+        "cell; each run its own patients), coloured on the output's whole scale; no bands."
+    )
 
 
 def sobol_figure(indices: pd.DataFrame, output: str, *, title: str | None = None) -> Figure:
@@ -146,12 +187,23 @@ def sobol_figure(indices: pd.DataFrame, output: str, *, title: str | None = None
     ax.bar(x + 0.2, table["ST"], 0.4, yerr=table["ST_conf"], capsize=3, label="total (ST)")
     ax.set_xticks(x, table["parameter"], rotation=35, ha="right", fontsize=8)
     ax.set_xlabel("Parameter")
-    ax.set_ylabel("Sobol index (share of output variance)")
+    indices = [*table["S1"], *table["ST"]]
+    zoomed = any(not -0.05 <= value <= 1.05 for value in indices if np.isfinite(value))
+    if not zoomed:  # a share of variance: the whole scale, room for small negative estimates
+        ax.set_ylim(min(0.0, min(indices, default=0.0) - 0.02), 1.0)
+    ax.set_ylabel(zoomed_label("Sobol index (share of output variance, 0–1)", zoomed))
     ax.axhline(0, color="black", linewidth=0.6)
     ax.grid(axis="y", alpha=0.3)
     ax.legend(title=f"{CONFIDENCE:.0%} bootstrap CI", fontsize=8, title_fontsize=8)
     ax.set_title(
         title or f"Sensitivity of {_short(output).lower()} ({axis_label(output)})", fontsize=11
+    )
+    add_caption(
+        fig,
+        "Bars: the share of the output's variance due to each parameter alone (S1) and "
+        "with its interactions (ST), on the whole scale 0–1; error bars: 95% bootstrap "
+        "intervals of the estimates.",
+        width=95,
     )
     return fig
 
@@ -180,11 +232,18 @@ def morris_figure(indices: pd.DataFrame, output: str, *, title: str | None = Non
             xytext=(3, 3),
             textcoords="offset points",
         )
-    ax.set_xlabel(f"μ*: mean |elementary effect| over the parameter's range ({unit})")
-    ax.set_ylabel(f"σ: spread of the elementary effects ({unit})")
+    ax.set_xlabel(zoomed_label(f"μ*: mean |elementary effect| over the parameter's range ({unit})"))
+    ax.set_ylabel(zoomed_label(f"σ: spread of the elementary effects ({unit})"))
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
     ax.set_title(title or f"Morris screening of {_short(output).lower()}", fontsize=11)
+    add_caption(
+        fig,
+        "Each dot: one parameter; right = more important, up = more interaction or "
+        "non-linearity. Axes are fitted to the estimates (Morris's effects have no "
+        "natural scale); error bars: 95% bootstrap intervals of μ*.",
+        width=90,
+    )
     return fig
 
 
@@ -195,10 +254,18 @@ def scatter_figure(
     ok = runs[runs["status"] == "ok"]
     fig = Figure(figsize=(3.2 * len(params) + 1, 3.8), layout="constrained")
     axes = np.atleast_1d(fig.subplots(1, len(params), sharey=True))
+    low, high, zoomed = axis_limits(output, ok[output])
     for ax, name in zip(axes, params, strict=True):
         ax.scatter(ok[name], ok[output], s=6, alpha=0.5, color="tab:blue")
         ax.set_xlabel(axis_label(name), fontsize=8)
+        ax.set_ylim(low, high)
         ax.grid(alpha=0.3)
-    axes[0].set_ylabel(axis_label(output))
+    axes[0].set_ylabel(zoomed_label(axis_label(output), zoomed))
     fig.suptitle(title or f"{_short(output)}: one dot per run", fontsize=11)
+    add_caption(
+        fig,
+        f"Each dot: one run's {_short(output).lower()} against the value of each varied "
+        "parameter in that run, on the output's whole scale; no bands: every run is shown.",
+        width=int(28 * len(params) + 10),
+    )
     return fig

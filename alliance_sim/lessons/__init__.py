@@ -6,7 +6,7 @@ are in ``library/``. :func:`run_lesson` runs a lesson's clinics and checks the
 effects its explanation describes; :func:`lesson_figure` draws the result.
 """
 
-from alliance_sim.lessons.figures import lesson_figure
+from alliance_sim.lessons.figures import lesson_caption, lesson_figure
 from alliance_sim.lessons.lesson import (
     MAX_ARMS,
     MAX_REPLICATES,
@@ -33,6 +33,7 @@ __all__ = [
     "LessonRun",
     "Question",
     "builtin_lessons",
+    "lesson_caption",
     "lesson_figure",
     "load_lesson",
     "parse_lesson",

@@ -30,7 +30,9 @@ class Check:
     expectation: Expectation
     held: bool
     text: str
-    """What the run shows, in words and numbers."""
+    """What the run shows, in words and numbers, with the lesson's own threshold (for authors)."""
+    plain: str = ""
+    """What the run shows, for students: the same numbers without the author's threshold."""
 
 
 @dataclass(frozen=True)
@@ -107,23 +109,24 @@ def check(
             f"{what}: {labels[e.higher]} {_value(e.metric, high)}, {relation} "
             f"{labels[e.lower]} {_value(e.metric, low)}"
         )
+        plain = f"{text} (difference {_value(e.metric, high - low, True)})"
         if e.by:
             text += (
                 f" (difference {_value(e.metric, high - low, True)};"
                 f" expected at least {_value(e.metric, e.by, True)})"
             )
-        return Check(e, held, text)
+        return Check(e, held, text, plain)
     if e.similar is not None:
         first, second = e.similar
         a, b = means(first, e.metric), means(second, e.metric)
         assert e.within is not None
         held = abs(a - b) <= e.within
-        text = (
+        plain = (
             f"{what}: {labels[first]} {_value(e.metric, a)} and {labels[second]} "
-            f"{_value(e.metric, b)} differ by {_value(e.metric, abs(a - b), True)} "
-            f"({'within' if held else 'more than'} {_value(e.metric, e.within, True)})"
+            f"{_value(e.metric, b)} differ by {_value(e.metric, abs(a - b), True)}"
         )
-        return Check(e, held, text)
+        text = f"{plain} ({'within' if held else 'more than'} {_value(e.metric, e.within, True)})"
+        return Check(e, held, text, plain)
     assert e.arm is not None
     value = means(e.arm, e.metric)
     held = (e.at_least is None or value >= e.at_least) and (e.at_most is None or value <= e.at_most)
@@ -132,8 +135,9 @@ def check(
         bounds.append(f"at least {_value(e.metric, e.at_least)}")
     if e.at_most is not None:
         bounds.append(f"at most {_value(e.metric, e.at_most)}")
-    text = f"{what}: {labels[e.arm]} {_value(e.metric, value)} (expected {' and '.join(bounds)})"
-    return Check(e, held, text)
+    plain = f"{what}: {labels[e.arm]} {_value(e.metric, value)}"
+    text = f"{plain} (expected {' and '.join(bounds)})"
+    return Check(e, held, text, plain)
 
 
 def run_lesson(lesson: Lesson, progress: Callable[[int], None] | None = None) -> LessonRun:

@@ -20,6 +20,10 @@ Where a scenario comes from decides how it is read:
   name, so that a file can never make the program read another file;
 * :func:`parse_scenario_upload` — the bytes of a file uploaded to the web app,
   never touching the filesystem (the name is only a label).
+
+:func:`scenario_toml` writes a scenario as a file's text, which
+:func:`parse_scenario` reads back to the same scenario (the web app's "download
+this set-up").
 """
 
 from __future__ import annotations
@@ -48,6 +52,7 @@ __all__ = [
     "load_scenario",
     "parse_scenario",
     "parse_scenario_upload",
+    "scenario_toml",
 ]
 
 TOP_LEVEL_KEYS = ("name", "description", "parameters")
@@ -129,6 +134,45 @@ def parse_scenario_upload(data: bytes | str, file_name: str) -> Scenario:
     text = decode_upload(data, label, "scenario", ScenarioError)
     stem = label.rsplit(".", 1)[0] if "." in label else label
     return parse_scenario(text, label, stem or "scenario")
+
+
+def _toml_string(text: str) -> str:
+    """``text`` as a TOML basic string (quotes, backslashes and control characters escaped)."""
+    out = []
+    for char in text:
+        if char in ('"', "\\"):
+            out.append("\\" + char)
+        elif ord(char) < 0x20 or ord(char) == 0x7F:
+            out.append(f"\\u{ord(char):04X}")
+        else:
+            out.append(char)
+    return '"' + "".join(out) + '"'
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return repr(value)  # the shortest text that reads back as the same float
+    return _toml_string(str(value))
+
+
+def scenario_toml(scenario: Scenario) -> str:
+    """``scenario`` as the text of a scenario file; :func:`parse_scenario` reads it back.
+
+    Only the scenario's overrides are written (the defaults need no line), in the
+    schema's order.
+    """
+    lines = [f"name = {_toml_string(scenario.name)}"]
+    if scenario.description:
+        lines.append(f"description = {_toml_string(scenario.description)}")
+    lines += ["", "[parameters]"]
+    for name in SCHEMA:
+        if name in scenario.overrides:
+            lines.append(f"{name} = {_toml_value(scenario.overrides[name])}")
+    return "\n".join(lines) + "\n"
 
 
 def builtin_scenarios() -> dict[str, Scenario]:

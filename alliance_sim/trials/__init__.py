@@ -11,7 +11,7 @@ it.
 """
 
 from alliance_sim.trials.analysis import analyse, summarise_estimates
-from alliance_sim.trials.figures import power_figure, trial_figure
+from alliance_sim.trials.figures import power_figure, trial_caption, trial_figure
 from alliance_sim.trials.protocol import (
     Arm,
     Contrast,
@@ -43,5 +43,6 @@ __all__ = [
     "run_trial",
     "simulate_arms",
     "summarise_estimates",
+    "trial_caption",
     "trial_figure",
 ]

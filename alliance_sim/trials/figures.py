@@ -4,6 +4,11 @@ Built with matplotlib's object API (no pyplot state), for scripts, tests and
 the web app alike. Text from the protocol file (titles, labels, published
 findings) is drawn as plain text (``parse_math=False``): a ``$...$`` in it is
 not handed to matplotlib's mathtext parser.
+
+Scales follow :mod:`alliance_sim.core.scales`: a factorial trial's means are drawn
+on the outcome's whole scale (0–100 mm for pain); regression coefficients have no
+natural scale, so their axis is fitted to the estimates and its label says so.
+A sentence under each figure says what it shows and what its intervals are.
 """
 
 from __future__ import annotations
@@ -14,11 +19,14 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.transforms import ScaledTranslation
+
+from alliance_sim.core.scales import add_caption, axis_limits, band_sentence, zoomed_label
 
 if TYPE_CHECKING:
     from alliance_sim.trials.run import TrialResult
 
-__all__ = ["power_figure", "trial_figure"]
+__all__ = ["power_figure", "trial_caption", "trial_figure"]
 
 LABEL_WIDTH = 28
 """Characters per line of a regression figure's row labels."""
@@ -50,17 +58,45 @@ def _factorial_axes(result: TrialResult, ax: object) -> None:
     )
     published = rows["published_value"].to_numpy(dtype=float)
     if np.isfinite(published).any():
-        ax.scatter(  # type: ignore[attr-defined]
-            x, published, marker="D", color="#c0392b", zorder=3, label="published mean"
+        paper = {p.estimate: p for p in protocol.published}
+        ci = np.array(
+            [
+                (paper[e].ci_low, paper[e].ci_high)
+                if e in paper and paper[e].ci_low is not None
+                else (np.nan, np.nan)
+                for e in rows["estimate"]
+            ],
+            dtype=float,
         )
-        label = "published: range the simulation must fall in"
+        given = np.isfinite(ci[:, 0]) & np.isfinite(published)
+        if given.any():  # the paper's own 95% intervals, where it gives them
+            ax.errorbar(  # type: ignore[attr-defined]
+                x[given],
+                published[given],
+                yerr=np.vstack(
+                    [published[given] - ci[given, 0], ci[given, 1] - published[given]]
+                ).clip(min=0),
+                fmt="none",
+                ecolor="#c0392b",
+                capsize=3,
+                linewidth=1,
+                zorder=3,
+                label="published 95% interval",
+            )
+        ax.scatter(  # type: ignore[attr-defined]
+            x, published, marker="D", color="#c0392b", zorder=4, label="published mean"
+        )
+        label = "model tolerance: the simulation must fall in it"
         for xi, low, high in zip(x, rows["low"], rows["high"], strict=True):
             if np.isfinite(low) and np.isfinite(high):
                 ax.vlines(xi + 0.3, low, high, color="#c0392b", alpha=0.5, linewidth=3, label=label)  # type: ignore[attr-defined]
                 label = "_nolegend_"  # one legend entry for all the ranges
     labels = [protocol.arm(key.split(":", 1)[1]).label for key in rows["estimate"]]
     ax.set_xticks(x, labels, rotation=15, ha="right", parse_math=False)  # type: ignore[attr-defined]
-    ax.set_ylabel(_outcome_label(protocol.outcome))  # type: ignore[attr-defined]
+    shown = [*rows["simulated"], *published[np.isfinite(published)]]
+    low, high, zoomed = axis_limits(protocol.outcome, shown)
+    ax.set_ylim(low, high)  # type: ignore[attr-defined]
+    ax.set_ylabel(zoomed_label(_outcome_label(protocol.outcome), zoomed))  # type: ignore[attr-defined]
     ax.legend(loc="upper right", fontsize="small")  # type: ignore[attr-defined]
 
 
@@ -108,19 +144,55 @@ def _regression_axes(result: TrialResult, ax: object) -> None:
     ax.set_ylim(-0.95, len(rows) - 0.45)  # type: ignore[attr-defined]
     labels = [textwrap.fill(label, LABEL_WIDTH, break_on_hyphens=False) for label in rows["label"]]
     ax.set_yticks(y, labels, parse_math=False)  # type: ignore[attr-defined]
-    ax.set_xlabel("Regression coefficient (outcome units per unit of the predictor)")  # type: ignore[attr-defined]
+    ax.set_xlabel(  # type: ignore[attr-defined]
+        zoomed_label("Regression coefficient (outcome units per unit of the predictor)")
+    )
+    # Under the two-line axis label: 48 points below the axes, whatever their height.
+    below = ax.transAxes + ScaledTranslation(0, -48 / 72, ax.figure.dpi_scale_trans)  # type: ignore[attr-defined]
     ax.legend(  # type: ignore[attr-defined]
-        loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2, fontsize="small", frameon=False
+        loc="upper center",
+        bbox_to_anchor=(0.5, 0.0),
+        bbox_transform=below,
+        ncol=2,
+        fontsize="small",
+        frameon=False,
     )
 
 
-def trial_figure(result: TrialResult) -> Figure:
+def trial_caption(result: TrialResult) -> str:
+    """The sentence under :func:`trial_figure`: what it shows and what its intervals are."""
+    if result.protocol.analysis == "factorial":
+        shows = (
+            "Bars: the simulated mean of each arm; red diamonds: the published means with "
+            "their 95% intervals where the paper gives them; pale red bars: the model's "
+            "tolerance (the range set by the model's authors that the simulation must fall in)."
+        )
+    else:
+        shows = (
+            "Dots: each model's simulated regression coefficient; under each row, what "
+            "the published study found."
+        )
+    if result.replicates == 1:
+        band = (
+            "One simulated trial: the interval is its 95% confidence interval; it shows "
+            "the spread from sampling patients, not uncertainty about the model's parameters."
+        )
+    else:
+        band = band_sentence(
+            result.replicates, "simulated trials", "the estimates (their middle 95%)"
+        )
+    return f"{shows} {band}"
+
+
+def trial_figure(result: TrialResult, caption: bool = True) -> Figure:
     """The trial at a glance: simulated estimates with intervals, published values marked.
 
     A factorial trial shows a bar per arm (simulated mean with its interval)
-    with the published mean as a red diamond and its tolerance as a red bar;
+    with the published mean as a red diamond (with the paper's own 95% interval
+    where the protocol gives it) and the model's tolerance as a pale red bar;
     a regression trial shows each model's coefficient with its interval and
-    the published finding written beside it.
+    the published finding written beside it. ``caption``: write the sentence of
+    :func:`trial_caption` under the figure.
     """
     fig = Figure(figsize=(8, 4.8), layout="constrained")
     ax = fig.add_subplot()
@@ -135,6 +207,8 @@ def trial_figure(result: TrialResult) -> Figure:
         fontsize="medium",
         parse_math=False,
     )
+    if caption:
+        add_caption(fig, trial_caption(result), width=110)
     return fig
 
 
@@ -152,4 +226,10 @@ def power_figure(power: pd.DataFrame) -> Figure:
         f"Power to detect {power['estimate'].iloc[0]}", fontsize="medium", parse_math=False
     )
     ax.legend(loc="lower right", fontsize="small")
+    add_caption(
+        fig,
+        "Dots: the share of simulated trials of each size whose test has p < 0.05, on the "
+        "whole scale 0–1; bars: its 95% Wilson interval.",
+        width=80,
+    )
     return fig

@@ -50,6 +50,8 @@ measured when, how it is analysed, and what the published study found::
     value = 31.4
     low = 26.0                         # optional tolerance (simulated must lie within)
     high = 36.0
+    ci_low = 27.2                      # optional: the paper's own 95% interval
+    ci_high = 33.3
     expect = "positive"                # optional: positive | negative | significant | not-significant
 
 A formula is read by the whitelist grammar of :mod:`alliance_sim.trials.formula`
@@ -134,7 +136,17 @@ FORMULA_KEYS: tuple[str, ...] = ("formula", "moderation")
 STRUCTURED_KEYS: tuple[str, ...] = ("outcome", "terms", "adjust_for", "moderator")
 """A model written as data: ``outcome`` and ``terms``, optionally ``adjust_for`` and ``moderator``."""
 MODEL_KEYS: tuple[str, ...] = ("name", "label", "term", *FORMULA_KEYS, *STRUCTURED_KEYS)
-PUBLISHED_KEYS: tuple[str, ...] = ("estimate", "text", "value", "low", "high", "expect", "note")
+PUBLISHED_KEYS: tuple[str, ...] = (
+    "estimate",
+    "text",
+    "value",
+    "low",
+    "high",
+    "ci_low",
+    "ci_high",
+    "expect",
+    "note",
+)
 CONTRAST_KEYS: tuple[str, ...] = ("arms", "label")
 MAX_PER_ARM = 100_000
 MAX_DEPTH = 8
@@ -228,9 +240,13 @@ class Published:
     text: str
     value: float | None = None
     low: float | None = None
+    """The model's tolerance: the simulated value must lie from ``low`` to ``high``."""
     high: float | None = None
     expect: str | None = None
     note: str = ""
+    ci_low: float | None = None
+    """The paper's own 95% interval, where it gives one (shown, never checked)."""
+    ci_high: float | None = None
 
 
 @dataclass(frozen=True)
@@ -681,6 +697,17 @@ def _published(data: Mapping[str, Any], estimates: list[str], source: str) -> tu
         high = _number(table, "high", source, where)
         if (low is None) != (high is None) or (low is not None and high is not None and low > high):
             raise _error(source, where + "low/high", (low, high), "both given, with low ≤ high")
+        ci_low = _number(table, "ci_low", source, where)
+        ci_high = _number(table, "ci_high", source, where)
+        if (ci_low is None) != (ci_high is None) or (
+            ci_low is not None and ci_high is not None and ci_low > ci_high
+        ):
+            raise _error(
+                source,
+                where + "ci_low/ci_high",
+                (ci_low, ci_high),
+                "both given, with ci_low ≤ ci_high",
+            )
         out.append(
             Published(
                 estimate=estimate,
@@ -690,6 +717,8 @@ def _published(data: Mapping[str, Any], estimates: list[str], source: str) -> tu
                 high=high,
                 expect=expect,
                 note=_string(table, "note", source, where, default=""),
+                ci_low=ci_low,
+                ci_high=ci_high,
             )
         )
     return tuple(out)

@@ -1,8 +1,11 @@
 """About the model: what it is, how it works, its parameters and references.
 
 Nothing here is a second copy: the text comes from the README's sections (the
-same words the README shows) and the parameter table is generated from the
-schema by the same function that writes the ODD document's tables.
+same words the README shows: what it is, how it works, things to notice and to
+try, the references) and the parameter table is generated from the schema by the
+same function that writes the ODD document's tables. Both are drawn by the app's
+own Markdown renderer (:mod:`alliance_sim.ui.safe_text`), which needs nothing
+from the internet.
 """
 
 from __future__ import annotations
@@ -16,10 +19,17 @@ import solara
 
 from alliance_sim.core.reference import parameter_tables
 from alliance_sim.ui.guard import Guard
+from alliance_sim.ui.safe_text import SafeMarkdown
 
 __all__ = ["ABOUT_SECTIONS", "About", "AboutPage", "readme_section", "readme_text"]
 
-ABOUT_SECTIONS: tuple[str, ...] = ("WHAT IS IT?", "HOW IT WORKS", "CREDITS AND REFERENCES")
+ABOUT_SECTIONS: tuple[str, ...] = (
+    "WHAT IS IT?",
+    "HOW IT WORKS",
+    "THINGS TO NOTICE",
+    "THINGS TO TRY",
+    "CREDITS AND REFERENCES",
+)
 """The README sections the About page shows, in order."""
 
 README = Path(__file__).resolve().parents[2] / "README.md"
@@ -58,8 +68,8 @@ def AboutPage() -> solara.Element:
         for title in ABOUT_SECTIONS:
             text = readme_section(title)
             if text:
-                solara.Markdown(f"## {title.capitalize()}\n\n{text}")
-        solara.Markdown(
+                SafeMarkdown(f"## {title.capitalize()}\n\n{text}", classes=["about-section"])
+        SafeMarkdown(
             "## The parameters\n\nEvery parameter, as the sliders, scenario files and the"
             " command line name it (the full model description is `docs/ODD.md`).\n\n"
             + parameter_tables()

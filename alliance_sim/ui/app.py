@@ -8,19 +8,29 @@ import solara
 
 from alliance_sim.ui.about import About
 from alliance_sim.ui.compare_page import Compare
-from alliance_sim.ui.explore import Explore
+from alliance_sim.ui.explore_page import Explore
 from alliance_sim.ui.learn_page import Learn
 from alliance_sim.ui.memory import release_memory_soon
-from alliance_sim.ui.style import APP_CSS
+from alliance_sim.ui.present import projector
+from alliance_sim.ui.style import APP_CSS, PROJECTOR_CSS
 from alliance_sim.ui.sweep_page import Sweep
+from alliance_sim.ui.teacher_page import Teacher
 from alliance_sim.ui.trials_page import Trials
 
-__all__ = ["Layout", "routes"]
+__all__ = ["TEACHER_PATH", "Layout", "routes", "student_routes"]
+
+TEACHER_PATH = "teacher"
+"""The teacher's view of the class poll: a route of its own, linked from no student page."""
+
+
+def student_routes(all_routes: list[solara.Route]) -> list[solara.Route]:
+    """The routes that get a tab: every page but the teacher's view."""
+    return [route for route in all_routes if route.path != TEACHER_PATH]
 
 
 @solara.component
 def Layout(children: list[solara.Element] | None = None) -> solara.Element:
-    """The app frame: a title bar with one tab per page, named by the route's label.
+    """The app frame: a title bar with one tab per page, and the projector switch.
 
     It is there for as long as the browser session: when the session ends, the
     memory it used is handed back (:func:`~alliance_sim.ui.memory.release_memory_soon`).
@@ -28,10 +38,12 @@ def Layout(children: list[solara.Element] | None = None) -> solara.Element:
     current, all_routes = solara.use_route()
     router = solara.use_router()
     solara.use_effect(lambda: release_memory_soon, [])  # runs when the session ends
-    index = all_routes.index(current) if current in all_routes else 0
+    tabs = student_routes(all_routes)
+    index = tabs.index(current) if current in tabs else None
 
     def go(new_index: int) -> None:
-        router.push(solara.resolve_path(all_routes[new_index]))
+        if 0 <= new_index < len(tabs):
+            router.push(solara.resolve_path(tabs[new_index]))
 
     # navigation=False: AppLayout's own tabs name pages by path ("Home" for "/"); these use
     # the routes' labels. AppLayout takes a first child beside others for a sidebar: give it
@@ -40,15 +52,23 @@ def Layout(children: list[solara.Element] | None = None) -> solara.Element:
         solara.AppLayout(
             title="alliance-sim: the therapeutic alliance", navigation=False
         ) as layout,
-        solara.Column(),
+        solara.Column(classes=["app-frame"]),
     ):
         solara.Style(APP_CSS)
+        if projector.value:
+            solara.Style(PROJECTOR_CSS)
         with solara.AppBarTitle():
             solara.Text("alliance-sim: the therapeutic alliance")
-        with solara.lab.Tabs(value=index, on_value=go, align="center"):
-            for route in all_routes:
-                solara.lab.Tab(route.label)
-        solara.Column(children=children or [])
+        with solara.AppBar():
+            solara.Switch(label="Projector", value=projector, classes=["projector-switch"])
+        if index is not None:  # the teacher's view is no tab (and shows none selected)
+            with solara.lab.Tabs(value=index, on_value=go, align="center"):
+                for route in tabs:
+                    solara.lab.Tab(route.label)
+        else:
+            with solara.Row(justify="center"):
+                solara.Button("Open the students' pages", text=True, on_click=lambda: go(0))
+        solara.Column(children=children or [], classes=["page-content"])
     return layout
 
 
@@ -59,8 +79,10 @@ routes = [
     solara.Route(path="sweep", component=Sweep, label="Sweep"),
     solara.Route(path="trials", component=Trials, label="Trials"),
     solara.Route(path="about", component=About, label="About the model"),
+    solara.Route(path=TEACHER_PATH, component=Teacher, label="Teacher"),
 ]
-"""The pages, in the order of the tabs; the root route carries the layout."""
+"""The pages, in the order of the tabs; the root route carries the layout. The teacher's
+view comes last and has no tab."""
 
 
 def settle_imports() -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import solara
 
@@ -71,9 +71,9 @@ def use_background_run(failure: str = "the run failed") -> BackgroundRun:
     """
     status, set_status = solara.use_state("idle")
     progress, set_progress = solara.use_state((0, 0))
-    result, set_result = solara.use_state(None)
-    error, set_error = solara.use_state(None)
-    job, set_job = solara.use_state(None)
+    result, set_result = solara.use_state(cast(Any, None))
+    error, set_error = solara.use_state(cast(str | None, None))
+    job, set_job = solara.use_state(cast(Job | None, None))
     run_number, set_run_number = solara.use_state(0)
     cancelled = solara.use_memo(threading.Event, [run_number])
 

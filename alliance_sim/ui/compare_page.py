@@ -2,43 +2,70 @@
 
 Both clinics run over the same replicate seeds on the cohort engine; the page
 shows the clinic means over the episode with 95% bands and the table of
-paired differences. Changing a parameter of one side reruns the comparison.
+paired differences, beside the controls of both clinics (every parameter group,
+each scenario's description, a "modified" marker on what differs from it).
+Changing a parameter of one side reruns the comparison; the legend names each
+side's scenario and every parameter changed from it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import cast
 
-import pandas as pd
+import reacton.ipyvuetify as rv
 import solara
 
 from alliance_sim.comparison import Comparison, compare
 from alliance_sim.core.errors import AllianceSimError
 from alliance_sim.core.params import Params
-from alliance_sim.plotting import comparison_figure
-from alliance_sim.scenarios import builtin_scenarios
+from alliance_sim.core.scales import format_value
+from alliance_sim.plotting import comparison_caption, comparison_figure
+from alliance_sim.scenarios import Scenario, builtin_scenarios
 from alliance_sim.ui.controls import GroupControls, SeedInput
+from alliance_sim.ui.figures import FigurePanel, file_name
 from alliance_sim.ui.guard import Guard, describe, guarded, log_failure
+from alliance_sim.ui.safe_text import SafeMarkdown
+from alliance_sim.ui.share import describe_changes
+from alliance_sim.ui.style import CONTROL_CLASS
+from alliance_sim.ui.tables import DataTable
 
-__all__ = ["MAX_REPLICATES", "Compare", "ComparePage", "difference_rows"]
+__all__ = [
+    "DIFFERENCE_COLUMNS",
+    "MAX_REPLICATES",
+    "Compare",
+    "ComparePage",
+    "difference_rows",
+    "side_label",
+]
 
 MAX_REPLICATES = 200
 """The most replicates the page runs (the command line takes more)."""
 
+DIFFERENCE_COLUMNS = ("outcome", "unit", "A", "B", "difference B − A", "95% interval")
 
-def difference_rows(comparison: Comparison) -> list[dict[str, object]]:
-    """The difference table as rows a student can read (rounded, with units)."""
+
+def side_label(side: str, scenario: str, params: Params, baseline: Params) -> str:
+    """How a clinic is named in the legend and the table: its scenario and what changed."""
+    changes = describe_changes(params, baseline)
+    return f"{side}: {scenario}" + (" + " + ", ".join(changes) if changes else "")
+
+
+def difference_rows(comparison: Comparison) -> list[list[str]]:
+    """The difference table as rows a student reads, each number to its metric's precision."""
     rows = []
     for row in comparison.table.to_dict("records"):
+        metric = str(row["metric"])
+        low, high = format_value(metric, row["ci_low"]), format_value(metric, row["ci_high"])
         rows.append(
-            {
-                "outcome": row["label"],
-                "unit": row["unit"],
-                comparison.label_a: round(float(row["mean_a"]), 3),
-                comparison.label_b: round(float(row["mean_b"]), 3),
-                "difference B − A": round(float(row["diff"]), 3),
-                "95% interval": f"[{row['ci_low']:.3f}, {row['ci_high']:.3f}]",
-            }
+            [
+                str(row["label"]),
+                str(row["unit"]),
+                format_value(metric, row["mean_a"]),
+                format_value(metric, row["mean_b"]),
+                format_value(metric, row["diff"]),
+                f"{low} to {high}" if low and high else "",
+            ]
         )
     return rows
 
@@ -48,22 +75,27 @@ def Side(
     title: str,
     scenario: str,
     params: Params,
+    baseline: Params,
+    description: str,
     on_scenario: Callable[[str], None],
     on_params: Callable[[Params], None],
     on_error: Callable[[str | None], None],
 ) -> solara.Element:
-    """One clinic's scenario and parameters."""
-    with solara.Card(title) as card:
+    """One clinic's scenario and parameters (every group)."""
+    with solara.Card(title, classes=["compare-side"]) as card:
         solara.Select(
             "Scenario", values=sorted(builtin_scenarios()), value=scenario, on_value=on_scenario
         )
-        GroupControls(
-            params,
-            on_params,
-            on_error,
-            groups=("therapist", "patients", "treatment"),
-            expanded=None,
+        if description:
+            solara.Text(description, classes=["scenario-description"])
+        solara.Button(
+            "Restore defaults",
+            on_click=lambda: on_params(baseline),
+            disabled=params == baseline,
+            outlined=True,
+            small=True,
         )
+        GroupControls(params, on_params, on_error, baseline=baseline)
     return card
 
 
@@ -83,7 +115,11 @@ def ComparePage() -> solara.Element:
     params_b, set_params_b = solara.use_state(builtins["shared-power"].params())
     replicates, set_replicates = solara.use_state(10)
     seed, set_seed = solara.use_state(0)
-    error, set_error = solara.use_state(None)
+    error, set_error = solara.use_state(cast(str | None, None))
+    baseline_a = solara.use_memo(builtins[scenario_a].params, [scenario_a])
+    baseline_b = solara.use_memo(builtins[scenario_b].params, [scenario_b])
+    label_a = side_label("A", scenario_a, params_a, baseline_a)
+    label_b = side_label("B", scenario_b, params_b, baseline_b)
 
     def chooser(
         set_name: Callable[[str], None], set_params: Callable[[Params], None]
@@ -104,9 +140,12 @@ def ComparePage() -> solara.Element:
     def change_replicates(value: int) -> None:
         set_replicates(min(max(int(value), 2), MAX_REPLICATES))
 
+    def change_seed(value: int) -> None:
+        set_error(None)
+        set_seed(value)
+
     def run() -> Comparison | str:
         """The comparison, or the one line that says why there is none."""
-        label_a, label_b = f"A: {scenario_a}", f"B: {scenario_b}"
         try:
             return compare(params_a, params_b, replicates, seed, label_a, label_b)
         except AllianceSimError as mistake:
@@ -115,44 +154,91 @@ def ComparePage() -> solara.Element:
             log_failure(problem, "the comparison")
             return describe(problem, "the comparison")
 
-    result = solara.use_thread(run, dependencies=[params_a, params_b, replicates, seed])
+    result = solara.use_thread(
+        run, dependencies=[params_a, params_b, replicates, seed, label_a, label_b]
+    )
 
-    with solara.Column() as page:
-        solara.Title("alliance-sim · Compare")
-        with solara.Row():
-            solara.SliderInt(
-                "Replicates (paired runs of each clinic)",
-                value=replicates,
-                min=2,
-                max=MAX_REPLICATES,
-                on_value=guarded(change_replicates, set_error, "changing the replicates"),
-                thumb_label="always",
-            )
-            SeedInput(
-                "Seed (same seed, same patients)",
-                seed,
-                lambda value: (set_error(None), set_seed(value)),
+    def scenario_of(name: str) -> Scenario:
+        return builtins[name]
+
+    with rv.Sheet(elevation=0, class_="page-grid compare-page") as page:
+        with solara.Column(gap="12px", classes=["controls-column"]):
+            solara.Title("alliance-sim · Compare")
+            with solara.Card("Runs"):
+                with solara.Column(gap="0px", classes=[CONTROL_CLASS]):
+                    solara.SliderInt(
+                        "Replicates (paired runs of each clinic)",
+                        value=replicates,
+                        min=2,
+                        max=MAX_REPLICATES,
+                        on_value=guarded(change_replicates, set_error, "changing the replicates"),
+                        thumb_label="always",
+                    )
+                SeedInput(
+                    "Seed (same seed, same patients)",
+                    seed,
+                    guarded(change_seed, set_error, "changing the seed"),
+                    set_error,
+                )
+            Side(
+                "Clinic A",
+                scenario_a,
+                params_a,
+                baseline_a,
+                scenario_of(scenario_a).description,
+                choose_a,
+                set_params_a,
                 set_error,
             )
-        if error:
-            solara.Error(error)
-        if result.state == solara.ResultState.RUNNING:
-            solara.ProgressLinear(True)
-            solara.Text("Running both clinics…")
-        elif result.state == solara.ResultState.ERROR:  # run() returns its failures: not seen
-            solara.Error(describe(result.error or RuntimeError(), "the comparison"))
-        elif isinstance(result.value, str):
-            solara.Error(result.value)
-        elif result.value is not None:
-            comparison = result.value
-            solara.FigureMatplotlib(comparison_figure(comparison), format="png")
-            solara.Markdown(
-                f"**Differences B − A** over {len(comparison.seeds)} paired replicates"
-                " (the same patients and luck in both clinics)."
+            Side(
+                "Clinic B",
+                scenario_b,
+                params_b,
+                baseline_b,
+                scenario_of(scenario_b).description,
+                choose_b,
+                set_params_b,
+                set_error,
             )
-            solara.DataFrame(pd.DataFrame(difference_rows(comparison)), items_per_page=20)
-        solara.Markdown("**The two clinics** — change a parameter of either and it runs again.")
-        with solara.Columns([1, 1]):
-            Side("Clinic A", scenario_a, params_a, choose_a, set_params_a, set_error)
-            Side("Clinic B", scenario_b, params_b, choose_b, set_params_b, set_error)
+        with solara.Column(gap="8px", classes=["results-column"]):
+            if error:
+                solara.Error(error)
+            solara.Text(
+                "Change a parameter of either clinic (left) and the comparison runs again.",
+                classes=["figure-caption"],
+            )
+            if result.state == solara.ResultState.RUNNING:
+                solara.ProgressLinear(True)
+                solara.Text("Running both clinics…")
+            elif result.state == solara.ResultState.ERROR:  # run() returns its failures: not seen
+                solara.Error(describe(result.error or RuntimeError(), "the comparison"))
+            elif isinstance(result.value, str):
+                solara.Error(result.value)
+            elif result.value is not None:
+                comparison = result.value
+                FigurePanel(
+                    lambda caption: comparison_figure(comparison, caption=caption),
+                    [comparison],
+                    file_name("compare", scenario_a, scenario_b),
+                    f"Time courses of {comparison.label_a} and {comparison.label_b}: clinic "
+                    "means per session with 95% bands, eight panels",
+                    comparison_caption(comparison),
+                )
+                SafeMarkdown(
+                    f"**Differences B − A** over {len(comparison.seeds)} paired replicates"
+                    " (the same patients and luck in both clinics)."
+                )
+                DataTable(
+                    [
+                        "outcome",
+                        "unit",
+                        comparison.label_a,
+                        comparison.label_b,
+                        *DIFFERENCE_COLUMNS[4:],
+                    ],
+                    difference_rows(comparison),
+                    numeric=[False, False, True, True, True, True],
+                    caption="Each number to its outcome's precision; the interval is the paired "
+                    "95% confidence interval of the difference.",
+                )
     return page

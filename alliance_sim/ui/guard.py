@@ -111,7 +111,7 @@ def Guard(content: Callable[[], solara.Element], name: str = "this page") -> sol
     """
     exception, clear = solara.use_exception()
     generation, set_generation = solara.use_state(0)
-    message, set_message = solara.use_state(None)
+    message, set_message = solara.use_state(cast(str | None, None))
     broken, set_broken = solara.use_state(False)
     handled = solara.use_ref(cast(BaseException | None, None))
     restarted_in = solara.use_ref(cast(int | None, None))

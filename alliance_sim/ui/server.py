@@ -46,6 +46,8 @@ def server_environment() -> dict[str, str]:
     env = dict(os.environ)
     env["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] = "False"
     env["SOLARA_ASSETS_FONTAWESOME_ENABLED"] = "False"  # would come from a CDN
+    env["SOLARA_THEME_SHOW_BANNER"] = "False"  # "This website runs on Solara" covered the numbers
+    env.setdefault("SOLARA_THEME_TITLE", "alliance-sim")
     env.setdefault("MPLBACKEND", "Agg")
     env.setdefault("SOLARA_KERNEL_CULL_TIMEOUT", SESSION_TIMEOUT)
     # Solara warns on every page load that plain http falls back to SameSite=Lax cookies;

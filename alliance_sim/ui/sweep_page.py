@@ -14,20 +14,30 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
+import reacton.ipyvuetify as rv
 import solara
 
-from alliance_sim.batch import Experiment, grid_figure, grid_summary, run_experiment
+from alliance_sim.batch import (
+    Experiment,
+    grid_caption,
+    grid_figure,
+    grid_summary,
+    run_experiment,
+)
 from alliance_sim.core.errors import AllianceSimError
 from alliance_sim.core.params import SCHEMA, Kind
+from alliance_sim.core.scales import format_value
 from alliance_sim.records.metrics import METRICS
 from alliance_sim.scenarios import builtin_scenarios
 from alliance_sim.ui.background import use_background_run
 from alliance_sim.ui.controls import SeedInput, control_label
+from alliance_sim.ui.figures import FigurePanel, file_name
 from alliance_sim.ui.guard import Guard, guarded
 from alliance_sim.ui.style import CONTROL_CLASS
+from alliance_sim.ui.tables import DataTable
 
 __all__ = [
     "MAX_PATIENT_SESSIONS",
@@ -166,22 +176,19 @@ def FactorControls(
         )
         if name != NONE:
             spec = SCHEMA[name]
-            assert spec.low is not None and spec.high is not None
-            step = 1 if spec.kind is Kind.INT else (spec.high - spec.low) / 100
+            low, high = float(spec.low or 0.0), float(spec.high or 0.0)  # numeric: bounded
+            step = 1 if spec.kind is Kind.INT else (high - low) / 100
             with solara.Column(gap="0px", classes=[CONTROL_CLASS]):
                 solara.SliderRangeFloat(
                     f"Range of {control_label(spec)}",
                     value=bounds,
-                    min=spec.low,
-                    max=spec.high,
+                    min=low,
+                    max=high,
                     step=step,
                     on_value=on_bounds,
                     thumb_label="always",
                 )
-                solara.Text(
-                    spec.help,
-                    style={"font-size": "0.8em", "color": "#555", "display": "block"},
-                )
+                solara.Text(spec.help, classes=["control-help", "hide-in-projector"])
             with solara.Column(gap="0px", classes=[CONTROL_CLASS]):
                 solara.SliderInt(
                     "Number of values",
@@ -204,7 +211,8 @@ def Sweep() -> solara.Element:
 def SweepPage() -> solara.Element:
     """The Sweep page's content."""
     request, set_request = solara.use_state(SweepRequest())
-    message, set_message = solara.use_state(None)  # a mistake in the controls
+    # a message about the controls: (kind, text)
+    message, set_message = solara.use_state(cast(tuple[str, str] | None, None))
     background = use_background_run("the sweep failed")
 
     def update(**changes: Any) -> None:
@@ -222,7 +230,7 @@ def SweepPage() -> solara.Element:
             return
         spec = SCHEMA[name]
         set_message(None)
-        update(**{which: name, f"{which}_range": (float(spec.low), float(spec.high))})
+        update(**{which: name, f"{which}_range": (float(spec.low or 0.0), float(spec.high or 0.0))})
 
     def choose_output(choice: str) -> None:
         name = chosen_name(choice)
@@ -268,13 +276,19 @@ def SweepPage() -> solara.Element:
             note = ("warning", f"{outcome.n_errors} runs failed; see the error column")
         else:
             note = ("success", f"finished: {len(outcome.runs)} runs")
-    shown = message or (("error", background.error) if background.error else None)
+    shown: tuple[str, str] | None = message or (
+        ("error", background.error) if background.error else None
+    )
     if shown is None and finished is not None:
         shown = note
 
+    def change_seed(value: int) -> None:  # a good seed: no mistake
+        set_message(None)
+        update(seed=value)
+
     scenarios = sorted(builtin_scenarios())
-    with solara.Columns([2, 5]) as page:
-        with solara.Column():
+    with rv.Sheet(elevation=0, class_="page-grid plain sweep-page") as page:
+        with solara.Column(gap="12px", classes=["controls-column"]):
             solara.Title("alliance-sim · Sweep")
             with solara.Card("Sweep"):
                 solara.Select(
@@ -301,7 +315,7 @@ def SweepPage() -> solara.Element:
                 SeedInput(
                     "Seed (same seed, same sweep)",
                     request.seed,
-                    lambda s: (set_message(None), update(seed=s)),  # a good seed: no mistake
+                    change_seed,
                     lambda problem: set_message(("error", problem)),
                 )
             FactorControls(
@@ -324,8 +338,8 @@ def SweepPage() -> solara.Element:
                 lambda n: update(second_levels=n),
                 optional=True,
             )
-        with solara.Column():
-            with solara.Row():
+        with solara.Column(gap="8px", classes=["results-column"]):
+            with solara.Row(style={"flex-wrap": "wrap"}):
                 solara.Button(
                     "Run sweep",
                     on_click=start,
@@ -364,11 +378,16 @@ def SweepResults(request: SweepRequest, runs: pd.DataFrame) -> solara.Element:
         if ok.empty:
             solara.Error("no run finished, so there is nothing to plot")
             return column
-        solara.FigureMatplotlib(
-            grid_figure(runs, request.output, params), dependencies=[runs], format="png"
+        FigurePanel(
+            lambda caption: grid_figure(runs, request.output, params, caption=caption),
+            [runs, request],
+            file_name("sweep", request.output, *params),
+            f"{'Line plot' if len(params) == 1 else 'Heatmap'} of {METRICS[request.output].label} "
+            f"over {', '.join(SCHEMA[name].label for name in params)}",
+            grid_caption(runs, request.output, params),
         )
         summary = grid_summary(runs, params, [request.output])
-        with solara.Row():
+        with solara.Row(style={"flex-wrap": "wrap"}):
             solara.FileDownload(_csv(runs), filename="sweep_runs.csv", label="Download runs (CSV)")
             solara.FileDownload(
                 _parquet(runs), filename="sweep_runs.parquet", label="Download runs (Parquet)"
@@ -379,5 +398,31 @@ def SweepResults(request: SweepRequest, runs: pd.DataFrame) -> solara.Element:
                 label="Download the plotted means (CSV)",
             )
         with solara.Card("The numbers in the plot (mean and 95% CI over replicates)"):
-            solara.DataFrame(summary.round(4), items_per_page=20)
+            output = request.output
+            DataTable(
+                # the parameter's label, and its name as the CSV download heads its column
+                [
+                    *(f"{SCHEMA[name].label} [{name}]" for name in params),
+                    "runs",
+                    "mean",
+                    "95% CI low",
+                    "95% CI high",
+                ],
+                [
+                    [
+                        *(
+                            format_value(name, row[name]) if name in METRICS else f"{row[name]:g}"
+                            for name in params
+                        ),
+                        str(int(row["n"])),
+                        format_value(output, row["mean"]),
+                        format_value(output, row["ci_low"]),
+                        format_value(output, row["ci_high"]),
+                    ]
+                    for row in summary.to_dict("records")
+                ],
+                numeric=[True] * (len(params) + 4),
+                caption=f"Means of {METRICS[output].label.lower()} to its precision; the CSV "
+                "download has every digit.",
+            )
     return column
