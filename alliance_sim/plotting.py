@@ -100,7 +100,7 @@ def comparison_figure(comparison: Comparison) -> Figure:
     return _time_course_figure(
         f"{comparison.label_a} vs {comparison.label_b}: clinic means over the episode",
         draw,
-        f"mean ± 95% CI, {len(comparison.seeds)} replicates",
+        f"mean ± 95% CI, {len(comparison.seeds)} replicates ({comparison.band})",
     )
 
 

@@ -18,6 +18,7 @@ from matplotlib.figure import Figure
 from alliance_sim.batch.analyse import CONFIDENCE, grid_summary
 from alliance_sim.core.errors import AllianceSimError
 from alliance_sim.core.params import SCHEMA
+from alliance_sim.core.posterior import band_caption
 from alliance_sim.records.metrics import METRICS
 
 __all__ = ["axis_label", "grid_figure", "morris_figure", "scatter_figure", "sobol_figure"]
@@ -94,7 +95,7 @@ def grid_figure(
             color="tab:blue",
             alpha=0.25,
             linewidth=0,
-            label=f"{CONFIDENCE:.0%} CI of the mean",
+            label=f"{CONFIDENCE:.0%} CI of the mean ({band_caption(False)})",
         )
         ax.set_xlabel(axis_label(params[0]))
         ax.set_ylabel(axis_label(output))

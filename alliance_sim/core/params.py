@@ -822,10 +822,12 @@ _PARAMETERS = [
 SCHEMA: dict[str, Parameter] = {p.name: p for p in _PARAMETERS}
 """Every parameter by name, in declaration (and display) order.
 
-Parameters whose ``calibrated`` field is set have defaults chosen by
-``experiments/calibrate.py`` so that the published patterns of
-``alliance-sim validate`` hold (see ``experiments/calibration.md``); their help
-text says against what.
+Parameters whose ``calibrated`` field is set have defaults that are the posterior
+median of the Bayesian calibration (``alliance-sim calibrate``: ABC-SMC against the
+calibration targets of ``alliance-sim validate``; the posterior ships as
+``alliance_sim/core/data/posterior.parquet``, summarised in
+``experiments/calibration.md``); their help text says against what, and
+``alliance-sim params`` shows their 90% credible intervals.
 """
 
 for _p in _PARAMETERS:  # the schema must hold its own defaults

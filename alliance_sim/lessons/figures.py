@@ -6,6 +6,7 @@ import textwrap
 
 from matplotlib.figure import Figure
 
+from alliance_sim.core.posterior import band_caption
 from alliance_sim.lessons.run import LessonRun
 from alliance_sim.records.metrics import METRICS
 
@@ -47,6 +48,8 @@ def lesson_figure(run: LessonRun) -> Figure:
         ax.set_visible(False)
     units = "replicate trials" if lesson.trial else "replicate clinics"
     fig.suptitle(
-        f"{lesson.title}: mean ± 95% interval over {lesson.replicates} {units}", fontsize=11
+        f"{lesson.title}: mean ± 95% interval over {lesson.replicates} {units}"
+        f" ({band_caption(False)})",
+        fontsize=11,
     )
     return fig
