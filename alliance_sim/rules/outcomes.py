@@ -74,10 +74,10 @@ def pain_between_sessions(
     """Pain at the next session: relief partly fades, and slow change goes on.
 
     The unretained part of the session's relief comes back; then natural recovery
-    and home exercise (its dose, :func:`exercise_dose`) reduce pain — at the same
-    weekly rate as they reduce impairment, so that on 0–100 scales exercise lowers
-    pain by about twice as many points as disability (Hayden et al. 2021: −15 and
-    −7 vs no exercise) — slowed by psychosocial load half as much as disability is
+    and home exercise (its dose, :func:`exercise_dose`) reduce pain — at the rate
+    they reduce a fully structural impairment, so that on 0–100 scales exercise
+    lowers pain by about twice as many points as disability (Hayden et al. 2021: −15
+    and −7 vs no exercise) — slowed by psychosocial load half as much as disability is
     (psychosocial factors predict disability more consistently than pain; Zale et
     al. 2013; Markfelder & Pauli 2020):
     ``(after + (1 − retention) relief) × (1 − (natural + effect × dose) ×

@@ -17,6 +17,10 @@ At most half of the patterns are targets. Each pattern is judged by one rule
 * ``"interval"`` — the statistic is computed for every simulated study of the
   published size; the middle 95% of the studies must lie inside the tolerance
   (never the mean alone);
+* ``"mean"`` — the model's expected value (the mean over the simulated studies)
+  must lie inside the tolerance with its whole 95% confidence interval: for
+  tolerances built from a published confidence interval or a pooled estimate,
+  which already carry a study's sampling error;
 * ``"share"`` — a stated share (the tolerance's lower bound) of simulated trials
   of the published size must reach the published conclusion.
 

@@ -18,9 +18,10 @@ Every simulation runs once and is shared by the patterns that need it
 * **clinic:paternalistic** / **clinic:shared-power** — ``replicates`` clinics each of the
   built-in scenarios, questionnaires at the last session (Beneciuk 2021).
 
-A statistic (:data:`STATISTICS`) returns, for an ``interval`` pattern, one value per
-simulated study and, for a ``share`` pattern, one true/false per simulated trial (did
-it reach the published conclusion?). Statistics of many studies are computed at once,
+A statistic (:data:`STATISTICS`) returns, for an ``interval`` or ``mean`` pattern, one
+value per simulated study (the judge takes the middle 95% of them, or the confidence
+interval of their mean) and, for a ``share`` pattern, one true/false per simulated trial
+(did it reach the published conclusion?). Statistics of many studies are computed at once,
 with one row per study.
 """
 

@@ -111,23 +111,27 @@ class ClinicModel(Model):
 
         1. attendance — each patient still in care may drop out (weak alliance,
            low self-efficacy, no progress, a missed last session) or else
-           attends or misses the session (alliance, self-efficacy, progress,
-           pain barrier); the first session is always attended.
+           attends or misses the session (alliance and self-efficacy bring them
+           in; progress, i.e. less need, and a pain barrier keep them away); the
+           first session is always attended.
         2. interaction — for attending patients, bond, goal agreement and task
-           agreement move toward targets set by the therapist's behaviour and
-           the fit with this patient (style vs preferred involvement, whose goals
-           the plan serves, explanations vs expectations), with noise; a misfit
-           of style can rupture the alliance.
+           agreement move toward targets set by the therapist's relational
+           behaviour, the fit with this patient (style vs preferred involvement,
+           whose goals the plan serves, explanations vs expectations), the trust
+           the patient brings and the progress felt so far, with noise; any
+           alliance can rupture, a misfit of style more often.
         3. treatment — immediate pain relief: the session itself, a contextual
-           effect that grows with the alliance, and an active device's specific
-           effect.
+           effect of the therapist's relational behaviour let through by the
+           bond, and an active device's specific effect.
         4. self_efficacy — mastery, persuasion through the bond, and autonomy
            (shared power) or dependence (paternalism).
         5. adherence — the share of the home programme done until the next
-           session: self-efficacy and the collaborative alliance together.
-        6. outcomes — psychosocial load addressed, relief that fades, pain,
-           disability and function change; global perceived effect at the last
-           session.
+           session: self-efficacy and the collaborative alliance together,
+           lowered by psychosocial load, wearing off week after week.
+        6. outcomes — psychosocial load addressed, relief that fades, pain and
+           the physical impairment recover (slowed by load), disability is the
+           impairment plus what load and low self-efficacy add, function changes;
+           global perceived effect at the last session.
         7. learning — therapists gain experience from their patients' feedback
            (when ``learning_rate`` > 0).
         8. observation — on measured sessions, attending patients and their
