@@ -46,10 +46,10 @@ POSTERIOR_TRIALS_PER_DRAW = 5
 CALIBRATION_SEED = 20261130
 """The seed of the shipped calibration (``alliance-sim calibrate``)."""
 
-CALIBRATION_POPULATION = 300
+CALIBRATION_POPULATION = 200
 """Accepted particles per generation of the shipped calibration."""
 
-CALIBRATION_GENERATIONS = 8
+CALIBRATION_GENERATIONS = 6
 """Generations of the shipped calibration (the first samples from the prior)."""
 
 ROLES: dict[str, str] = {
