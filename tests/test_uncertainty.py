@@ -201,3 +201,48 @@ def test_uncertainty_is_in_the_help_of(command, capsys):
     with pytest.raises(SystemExit):
         main([command, "--help"])
     assert "--uncertainty" in capsys.readouterr().out
+
+
+# --- the web app's switch ------------------------------------------------------------------------
+def _uncertainty_box(rc):
+    import ipyvuetify as v
+
+    boxes = [
+        w for w in rc.find(v.Checkbox).widgets if str(w.label).startswith("Parameter uncertainty")
+    ]
+    assert len(boxes) == 1
+    return boxes[0]
+
+
+def test_the_compare_pages_switch_runs_the_comparison_with_parameter_uncertainty():
+    import ipyvuetify as v
+    import ipywidgets
+    import solara
+
+    from alliance_sim.ui.compare_page import Compare
+    from ui_helpers import wait_for
+
+    def html() -> str:
+        return "\n".join(str(w.template) for w in rc.find(v.VuetifyTemplate).widgets)
+
+    _, rc = solara.render(Compare(), handle_error=False)
+    assert wait_for(lambda: rc.find(ipywidgets.Image).widgets, 120), "no comparison figure"
+    assert "parameter uncertainty" not in html()
+    _uncertainty_box(rc).v_model = True
+    assert wait_for(lambda: "sampling and parameter uncertainty" in html(), 120)
+
+
+def test_the_trials_pages_switch_runs_the_trials_with_parameter_uncertainty():
+    import ipyvuetify as v
+    import ipywidgets
+    import solara
+
+    from alliance_sim.ui.trials_page import Trials
+    from ui_helpers import shown_text, wait_for
+
+    _, rc = solara.render(Trials(), handle_error=False)
+    rc.find(v.Slider, label="Replicate trials (each with new patients)").widget.v_model = 3
+    _uncertainty_box(rc).v_model = True
+    rc.find(v.Btn, children=["Run trial"]).widget.click()
+    assert wait_for(lambda: rc.find(ipywidgets.Image).widgets, 120), "no trial figure"
+    assert "patients' sampling and parameter uncertainty" in shown_text(rc)

@@ -2,7 +2,10 @@
 
 Both clinics run over the same replicate seeds on the cohort engine; the page
 shows the clinic means over the episode with 95% bands and the table of
-paired differences. Changing a parameter of one side reruns the comparison.
+paired differences. Changing a parameter of one side reruns the comparison. The switch
+*Parameter uncertainty* draws each replicate's calibrated parameters from the posterior
+(``compare(..., uncertainty=True)``), so the bands include parameter uncertainty as well as
+patients' sampling; the figure's legend and the table's caption say which.
 """
 
 from __future__ import annotations
@@ -83,6 +86,7 @@ def ComparePage() -> solara.Element:
     params_b, set_params_b = solara.use_state(builtins["shared-power"].params())
     replicates, set_replicates = solara.use_state(10)
     seed, set_seed = solara.use_state(0)
+    uncertainty, set_uncertainty = solara.use_state(False)
     error, set_error = solara.use_state(None)
 
     def chooser(
@@ -108,14 +112,18 @@ def ComparePage() -> solara.Element:
         """The comparison, or the one line that says why there is none."""
         label_a, label_b = f"A: {scenario_a}", f"B: {scenario_b}"
         try:
-            return compare(params_a, params_b, replicates, seed, label_a, label_b)
+            return compare(
+                params_a, params_b, replicates, seed, label_a, label_b, uncertainty=uncertainty
+            )
         except AllianceSimError as mistake:
             return f"The comparison failed: {describe(mistake)}"
         except Exception as problem:  # unexpected: to the server's log, one line on the page
             log_failure(problem, "the comparison")
             return describe(problem, "the comparison")
 
-    result = solara.use_thread(run, dependencies=[params_a, params_b, replicates, seed])
+    result = solara.use_thread(
+        run, dependencies=[params_a, params_b, replicates, seed, uncertainty]
+    )
 
     with solara.Column() as page:
         solara.Title("alliance-sim · Compare")
@@ -134,6 +142,11 @@ def ComparePage() -> solara.Element:
                 lambda value: (set_error(None), set_seed(value)),
                 set_error,
             )
+            solara.Checkbox(
+                label="Parameter uncertainty (draw the calibrated parameters from the posterior)",
+                value=uncertainty,
+                on_value=set_uncertainty,
+            )
         if error:
             solara.Error(error)
         if result.state == solara.ResultState.RUNNING:
@@ -148,7 +161,8 @@ def ComparePage() -> solara.Element:
             solara.FigureMatplotlib(comparison_figure(comparison), format="png")
             solara.Markdown(
                 f"**Differences B − A** over {len(comparison.seeds)} paired replicates"
-                " (the same patients and luck in both clinics)."
+                " (the same patients and luck in both clinics); the intervals show"
+                f" {comparison.band}."
             )
             solara.DataFrame(pd.DataFrame(difference_rows(comparison)), items_per_page=20)
         solara.Markdown("**The two clinics** — change a parameter of either and it runs again.")

@@ -4,7 +4,10 @@ The page runs :func:`alliance_sim.trials.run_trial` on a background thread
 (progress bar) for a built-in protocol, then shows the protocol's own table
 (published value and tolerance beside the simulated estimate and its interval)
 and :func:`alliance_sim.trials.trial_figure`. The command line
-(``alliance-sim trial``) does the same, plus power curves and JSON.
+(``alliance-sim trial``) does the same, plus power curves and JSON. The switch *Parameter
+uncertainty* draws each replicate trial's calibrated parameters from the posterior
+(``run_trial(..., uncertainty=True)``), so the spread of the trials includes parameter
+uncertainty as well as patients' sampling.
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ class TrialRequest:
     n_per_arm: int | None = None
     replicates: int = 20
     seed: int = 0
+    uncertainty: bool = False
 
 
 def _number(value: object) -> str:
@@ -100,6 +104,7 @@ def TrialsPage() -> solara.Element:
                 replicates=chosen.replicates,
                 seed=chosen.seed,
                 progress=progress,
+                uncertainty=chosen.uncertainty,
             )
 
         set_message(None)
@@ -156,6 +161,12 @@ def TrialsPage() -> solara.Element:
                     lambda s: (set_message(None), update(seed=s)),  # a good seed: no mistake
                     set_message,
                 )
+                solara.Checkbox(
+                    label="Parameter uncertainty (each trial draws the calibrated parameters"
+                    " from the posterior)",
+                    value=request.uncertainty,
+                    on_value=lambda on: update(uncertainty=bool(on)),
+                )
         with solara.Column():
             with solara.Row():
                 solara.Button(
@@ -189,7 +200,7 @@ def TrialsPage() -> solara.Element:
                     solara.Text(
                         f"{result.replicates} simulated trial(s) with "
                         + ", ".join(f"{n} {arm}" for arm, n in result.n_per_arm.items())
-                        + f" patients; {interval}",
+                        + f" patients; {interval}; the spread shows {result.band}",
                         style={"display": "block", "margin-bottom": "8px"},
                     )
                     solara.DataFrame(comparison_rows(result), items_per_page=20)
