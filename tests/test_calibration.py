@@ -94,6 +94,23 @@ def test_the_same_seed_gives_the_same_posterior_on_one_worker_and_on_two(tmp_pat
     assert [g.epsilon for g in serial.generations] == [g.epsilon for g in pooled.generations]
 
 
+def test_the_same_seed_gives_the_same_posterior_on_a_dask_worker_with_two_threads(tmp_path):
+    from distributed import Client
+
+    serial = calibrate(tmp_path / "a.db", seed=3, population=10, generations=1, problem=tiny())
+    # one worker, two threads: two jobs at once in one process, sharing numpy's global generator
+    with Client(processes=False, n_workers=1, threads_per_worker=2, dashboard_address=None) as c:
+        dask = calibrate(
+            tmp_path / "b.db",
+            seed=3,
+            population=10,
+            generations=1,
+            problem=tiny(),
+            executor=c.get_executor(pure=False),
+        )
+    pd.testing.assert_frame_equal(particles(serial), particles(dask))
+
+
 def test_another_seed_gives_another_posterior(tmp_path):
     one = calibrate(tmp_path / "a.db", seed=3, population=12, generations=1, problem=tiny())
     two = calibrate(tmp_path / "b.db", seed=4, population=12, generations=1, problem=tiny())

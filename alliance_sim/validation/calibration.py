@@ -52,6 +52,7 @@ import math
 import random
 import sqlite3
 import subprocess
+import threading
 import time
 import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -482,15 +483,26 @@ def job_seeds(seed: int, generation: int, n: int) -> list[int]:
     return [int(s) for s in rng.integers(0, 2**32, size=n, dtype=np.uint64)]
 
 
+_JOB_LOCK = threading.Lock()
+"""One job at a time per process: pyabc draws from numpy's global generator, which two jobs
+in threads of one process (a Dask worker with several threads) would otherwise share."""
+
+
 def _run_job(payload: bytes, sample_factory: Any, seed: int) -> tuple[Any, int]:
     """One job: seed numpy's and Python's global generators, simulate until one is accepted.
 
     The generators' previous states are restored afterwards, so a job run in the calling
-    process (serially) leaves that process as it found it.
+    process (serially) leaves that process as it found it. Jobs in threads of one process
+    run one after the other (:data:`_JOB_LOCK`), so each sees only its own seed's draws.
     """
     import cloudpickle
 
     simulate_one = cloudpickle.loads(payload)
+    with _JOB_LOCK:
+        return _seeded_job(simulate_one, sample_factory, seed)
+
+
+def _seeded_job(simulate_one: Any, sample_factory: Any, seed: int) -> tuple[Any, int]:
     numpy_state, python_state = np.random.get_state(), random.getstate()
     np.random.seed(seed)
     random.seed(seed)
