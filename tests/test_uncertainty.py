@@ -191,7 +191,6 @@ def test_a_broken_posterior_file_stops_params_with_a_line_naming_it(capsys, monk
         module, "default_posterior", lambda: module.read_posterior(module.POSTERIOR_PATH)
     )
     code, _, err = run_cli(capsys, "params")
-    module.default_posterior.cache_clear()
     assert code == 2
     assert "posterior.parquet: not a readable Parquet file" in err
 
@@ -218,9 +217,9 @@ def test_the_compare_pages_switch_runs_the_comparison_with_parameter_uncertainty
     import ipyvuetify as v
     import ipywidgets
     import solara
+    from ui_helpers import wait_for
 
     from alliance_sim.ui.compare_page import Compare
-    from ui_helpers import wait_for
 
     def html() -> str:
         return "\n".join(str(w.template) for w in rc.find(v.VuetifyTemplate).widgets)
@@ -236,9 +235,9 @@ def test_the_trials_pages_switch_runs_the_trials_with_parameter_uncertainty():
     import ipyvuetify as v
     import ipywidgets
     import solara
+    from ui_helpers import shown_text, wait_for
 
     from alliance_sim.ui.trials_page import Trials
-    from ui_helpers import shown_text, wait_for
 
     _, rc = solara.render(Trials(), handle_error=False)
     rc.find(v.Slider, label="Replicate trials (each with new patients)").widget.v_model = 3

@@ -90,8 +90,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.uncertainty:
         from alliance_sim.core.posterior import posterior_parameter_sets
 
-        sets, table = posterior_parameter_sets(params, 1, args.seed)
-        drawn = {k: v for k, v in table.iloc[0].items() if k != "replicate"}
+        kept = set(params.changed())  # what the scenario or --set chose stays
+        sets, table = posterior_parameter_sets(params, 1, args.seed, keep=kept)
+        drawn = {k: v for k, v in table.iloc[0].items() if k != "replicate" and k not in kept}
         params = sets[0]
     if args.out is not None:  # every file it writes, before any work is done
         check_targets(table_paths(check_output_path(args.out, what="--out"), list(TABLES)).values())
