@@ -40,8 +40,10 @@ generation, with the same result. When it ends it writes the last generation's
 weighted particles to --out (Parquet, with the provenance in its metadata) and,
 with --report, a Markdown report with the marginal posteriors as a figure.
 
-Ship a new posterior: --out alliance_sim/core/data/posterior.parquet, then set
-the defaults of alliance_sim/core/params.py to the medians it prints.
+Ship a new posterior: --out alliance_sim/core/data/posterior.parquet, then
+check that the defaults of alliance_sim/core/params.py lie inside the credible
+intervals it prints and that 'alliance-sim validate' passes its targets
+(tests/test_posterior.py and tests/test_validation.py check both).
 """
 
 

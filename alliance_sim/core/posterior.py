@@ -6,7 +6,8 @@ particles: one row per particle, a column per calibrated parameter and ``weight`
 It ships in the package as Parquet (:data:`POSTERIOR_PATH`) with its provenance in
 the file's metadata (date, seed, generations, acceptance rate, effective sample
 size, wall time, code version). The schema's defaults of the calibrated parameters
-are a documented point of it (the posterior median, rounded; see
+are a documented point of it: the point search's values, each inside its 90% credible
+interval (not the medians, with which 5 of the 15 targets miss; see
 :data:`alliance_sim.core.params.SCHEMA`).
 
 :func:`read_posterior` validates the file as it loads it — a missing, unreadable or

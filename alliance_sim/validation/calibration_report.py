@@ -154,8 +154,10 @@ def report_text(posterior: Posterior, paths: dict[str, Path]) -> str:
         "# Calibration of the uncertain parameters (ABC-SMC)",
         "",
         "Written by `alliance-sim calibrate` from the posterior it shipped"
-        f" (`{posterior.path.name}`); the schema's defaults of these parameters are the"
-        " posterior medians, rounded (`alliance_sim/core/params.py`).",
+        f" (`{posterior.path.name}`). The schema's defaults of these parameters"
+        " (`alliance_sim/core/params.py`, column *Default*) are a point of it that passes"
+        " every calibration target with the validation seed, inside every 90% credible"
+        " interval.",
         "",
         "## Method",
         "",
