@@ -4,6 +4,11 @@ Both clinics run with the same replicate seeds, so replicate *r* of each
 treats the same patients with the same random numbers (common random
 numbers); the difference B − A is estimated per replicate and summarised
 with a t interval over replicates.
+
+With ``uncertainty=True`` each replicate also draws its calibrated parameters from
+the posterior (:mod:`alliance_sim.core.posterior`; the same draw for A and B, each
+clinic keeping the values its scenario or ``--set`` chose), so the intervals include
+parameter uncertainty as well as patients' sampling.
 """
 
 from __future__ import annotations
@@ -17,6 +22,8 @@ from scipy import stats
 
 from alliance_sim.core.errors import ParameterError, shown
 from alliance_sim.core.params import Params, check_seed
+from alliance_sim.core.posterior import Posterior, posterior_parameter_sets
+from alliance_sim.core.scales import band_caption
 from alliance_sim.records.metrics import COMPARE_METRICS, METRICS, check_metrics
 from alliance_sim.simulation import Replicates, replicate_seeds, run_replicates
 
@@ -37,6 +44,17 @@ class Comparison:
     seeds: list[int]
     table: pd.DataFrame
     """One row per metric: metric, label, unit, mean_a, mean_b, diff, ci_low, ci_high."""
+    uncertainty: bool = False
+    """Whether each replicate drew its calibrated parameters from the posterior."""
+    parameters_a: pd.DataFrame | None = None
+    """With ``uncertainty``: clinic A's calibrated parameter values per replicate."""
+    parameters_b: pd.DataFrame | None = None
+    """With ``uncertainty``: clinic B's calibrated parameter values per replicate."""
+
+    @property
+    def band(self) -> str:
+        """What the intervals show: patients' sampling (and parameter uncertainty)."""
+        return band_caption(self.uncertainty)
 
 
 def difference_table(
@@ -86,10 +104,18 @@ def compare(
     metrics: Sequence[str] = COMPARE_METRICS,
     progress: Callable[[int], None] | None = None,
     engine: str = "cohort",
+    uncertainty: bool = False,
+    posterior: Posterior | None = None,
 ) -> Comparison:
     """Run both clinics over ``replicates`` paired seeds derived from ``seed`` and compare them.
 
     ``engine``: ``"cohort"`` (default) or ``"agent"``; both give the same numbers.
+
+    ``uncertainty``: each replicate draws the calibrated parameters from the posterior
+    (``posterior``, default the shipped one), the same draw in A and B, reproducible
+    from ``seed``; each clinic keeps the values that differ from the defaults (its
+    scenario's and its overrides). The replicates' seeds, and so the patients, are those
+    of the run without it.
 
     Raises:
         ParameterError: for parameters that are not ``Params``, replicates that are
@@ -112,8 +138,26 @@ def compare(
     for name, label in (("label_a", label_a), ("label_b", label_b)):
         if not isinstance(label, str):
             raise ParameterError(f"{name} = {shown(label)} is not allowed: a text")
+    if not isinstance(uncertainty, bool):
+        raise ParameterError(f"uncertainty = {shown(uncertainty)} is not allowed: True or False")
     metrics = check_metrics(metrics)
     seeds = replicate_seeds(seed, replicates)
-    a = run_replicates(params_a, seeds, progress, engine)
-    b = run_replicates(params_b, seeds, progress, engine)
-    return Comparison(label_a, label_b, a, b, seeds, difference_table(a.runs, b.runs, metrics))
+    if not uncertainty:
+        a = run_replicates(params_a, seeds, progress, engine)
+        b = run_replicates(params_b, seeds, progress, engine)
+        return Comparison(label_a, label_b, a, b, seeds, difference_table(a.runs, b.runs, metrics))
+    sets_a, drawn_a = posterior_parameter_sets(params_a, replicates, seed, posterior=posterior)
+    sets_b, drawn_b = posterior_parameter_sets(params_b, replicates, seed, posterior=posterior)
+    a = run_replicates(sets_a, seeds, progress, engine)
+    b = run_replicates(sets_b, seeds, progress, engine)
+    return Comparison(
+        label_a,
+        label_b,
+        a,
+        b,
+        seeds,
+        difference_table(a.runs, b.runs, metrics),
+        uncertainty=True,
+        parameters_a=drawn_a,
+        parameters_b=drawn_b,
+    )

@@ -136,7 +136,7 @@ def comparison_figure(comparison: Comparison, caption: bool = True) -> Figure:
     return _time_course_figure(
         f"{comparison.label_a} vs {comparison.label_b}: clinic means over the episode",
         draw,
-        f"mean ± 95% CI, {len(comparison.seeds)} replicates",
+        f"mean ± 95% CI, {len(comparison.seeds)} replicates ({comparison.band})",
         comparison_caption(comparison) if caption else None,
     )
 
@@ -146,7 +146,7 @@ def comparison_caption(comparison: Comparison) -> str:
     return (
         f"Each panel: the clinic mean per session of {comparison.label_a} and "
         f"{comparison.label_b}, on the whole scale of the measure. "
-        + band_sentence(len(comparison.seeds), paired=True)
+        + band_sentence(len(comparison.seeds), paired=True, uncertainty=comparison.uncertainty)
     )
 
 

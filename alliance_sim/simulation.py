@@ -51,6 +51,19 @@ MAX_SEEDS = 10_000_000
 """The most replicate seeds :func:`replicate_seeds` derives at once (a sweep's largest size)."""
 
 
+def _check_members(params: object, n_seeds: int) -> list[Params] | None:
+    """``params`` as one :class:`Params` per seed, or None when it is a single parameter set."""
+    if params is None or isinstance(params, (Params | Mapping, str | bytes)):
+        return None
+    if not isinstance(params, Sequence):
+        return None
+    if len(params) != n_seeds:
+        raise ParameterError(
+            f"params has {len(params)} parameter sets for {n_seeds} seeds: give one per seed"
+        )
+    return [_check_params(member) for member in params]
+
+
 def _check_params(params: object) -> Params:
     """``params`` as a validated :class:`Params` (``None`` for the defaults)."""
     if params is None:
@@ -177,9 +190,12 @@ class Simulation:
     """
 
     params: Params
+    """The parameters (with one set per seed: the first replicate's)."""
     seeds: list[int]
     engine: str
     tables: dict[str, pd.DataFrame]
+    members: list[Params] | None = None
+    """With one parameter set per seed: each replicate's, in seed order (else None)."""
 
     def table(self, name: str) -> pd.DataFrame:
         """The table ``name``; an error names the tables that were recorded."""
@@ -226,14 +242,14 @@ def _check_choice(name: str, value: object, allowed: Sequence[str]) -> str:
 
 
 def _agent_tables(
-    params: Params,
+    params: Sequence[Params],
     seeds: Sequence[int],
     tables: Collection[str],
     progress: Callable[[int], None] | None,
 ) -> dict[str, pd.DataFrame]:
     parts: dict[str, list[pd.DataFrame]] = {name: [] for name in tables}
     for replicate, seed in enumerate(seeds):
-        run = run_clinic(params, seed)
+        run = run_clinic(params[replicate], seed)
         frames = {
             "summary": pd.DataFrame([run.summary]),
             "clinic": run.clinic,
@@ -252,7 +268,7 @@ def _agent_tables(
 
 
 def simulate(
-    params: Params | Mapping[str, object] | None = None,
+    params: Params | Mapping[str, object] | Sequence[Params] | None = None,
     seeds: Sequence[int] = (0,),
     engine: str = "cohort",
     tables: Collection[str] | str = ("summary",),
@@ -262,7 +278,9 @@ def simulate(
 
     Args:
         params: the parameter values (``Params()`` for the defaults; a plain
-            mapping of parameter names to values is validated into one).
+            mapping of parameter names to values is validated into one), or a
+            sequence of them, one per seed (e.g. parameter sets drawn from the
+            posterior: :func:`~alliance_sim.core.posterior.posterior_parameter_sets`).
         seeds: one seed per replicate (e.g. from :func:`replicate_seeds`);
             replicate *r* is the same clinic whichever engine runs it.
         engine: ``"cohort"`` (fast: every replicate's patients as numpy arrays)
@@ -275,9 +293,8 @@ def simulate(
 
     Raises:
         ParameterError: for an unknown engine or table, no seeds, a bad seed,
-            or a bad parameter.
+            a bad parameter, or not one parameter set per seed.
     """
-    params = _check_params(params)
     _check_choice("engine", engine, ENGINES)
     if not isinstance(tables, str | Iterable) or isinstance(tables, bytes | Mapping):
         raise ParameterError(
@@ -286,12 +303,17 @@ def simulate(
         )
     ordered = check_tables(tables)
     seeds = _check_seeds(seeds)
+    members = _check_members(params, len(seeds))
+    single = _check_params(params) if members is None else members[0]
     progress = _check_progress(progress)
+    each = members if members is not None else [single] * len(seeds)
     if engine == "agent":
-        frames = _agent_tables(params, seeds, ordered, progress)
+        frames = _agent_tables(each, seeds, ordered, progress)
     else:
-        frames = run_cohort(params, seeds, ordered, progress=progress)
-    return Simulation(params=params, seeds=seeds, engine=engine, tables=frames)
+        frames = run_cohort(
+            single if members is None else members, seeds, ordered, progress=progress
+        )
+    return Simulation(params=single, seeds=seeds, engine=engine, tables=frames, members=members)
 
 
 @dataclass
@@ -300,20 +322,39 @@ class Replicates:
 
     params: Params
     runs: pd.DataFrame
-    """One row per run: ``replicate``, ``seed`` and every metric."""
+    """One row per run: ``replicate``, ``seed``, every metric and, when the runs' parameter
+    sets differ, the values of the parameters that differ (one column each)."""
     clinic: pd.DataFrame
     """Clinic-level means per session, with ``replicate`` and ``seed`` columns."""
+    members: list[Params] | None = None
+    """With one parameter set per run: each run's (else None)."""
 
 
 def run_replicates(
-    params: Params,
+    params: Params | Sequence[Params],
     seeds: Sequence[int],
     progress: Callable[[int], None] | None = None,
     engine: str = "cohort",
 ) -> Replicates:
     """Run ``params`` once per seed; ``progress(k)`` is called as runs finish.
 
-    The cohort engine is the default; ``engine="agent"`` gives the same numbers.
+    ``params`` may be one parameter set per seed (e.g. drawn from the posterior); the
+    parameters whose values differ between the runs are then recorded in ``runs``, one
+    column each, after ``seed``. The cohort engine is the default; ``engine="agent"``
+    gives the same numbers.
     """
     simulation = simulate(params, seeds, engine=engine, tables=("clinic",), progress=progress)
-    return Replicates(params=params, runs=simulation.summary, clinic=simulation.clinic)
+    runs = simulation.summary
+    if simulation.members is not None:
+        varying = [
+            name
+            for name in simulation.params
+            if len({member[name] for member in simulation.members}) > 1
+        ]
+        values = pd.DataFrame(
+            {name: [member[name] for member in simulation.members] for name in varying}
+        )
+        runs = pd.concat([runs.iloc[:, :2], values, runs.iloc[:, 2:]], axis=1)
+    return Replicates(
+        params=simulation.params, runs=runs, clinic=simulation.clinic, members=simulation.members
+    )

@@ -14,8 +14,8 @@ Patterns used as targets: **only** the patterns whose role is ``"target"`` in
 candidate is scored by simulating those alone. The patterns whose role is ``"check"``
 are never used: they are the out-of-sample test of the calibrated model, reported by
 ``alliance-sim validate`` and in the verification run below. The result is written to
-``experiments/calibration.json`` (values, score, fit per pattern) and
-``experiments/calibration.md``; the chosen values are then set as the schema
+``experiments/point-calibration.json`` (values, score, fit per pattern) and
+``experiments/point-calibration.md``; the chosen values are then set as the schema
 defaults by hand (alliance_sim/core/params.py), each noting it was calibrated.
 
 Run: ``python experiments/calibrate.py [--points 96] [--refine 120] [--workers 2]``.
@@ -236,7 +236,7 @@ def main(argv: list[str] | None = None) -> int:
         ],
         "seconds": round(time.time() - start),
     }
-    (HERE / "calibration.json").write_text(
+    (HERE / "point-calibration.json").write_text(
         json.dumps(report, indent=2, ensure_ascii=False, default=float) + "\n", encoding="utf-8"
     )
     lines = [
@@ -265,7 +265,7 @@ def main(argv: list[str] | None = None) -> int:
             f" {row['simulated']:.3f} | {'yes' if row['passed'] else 'no'} |"
             f" {'target' if row['calibration_target'] else 'check (not used)'} |"
         )
-    (HERE / "calibration.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (HERE / "point-calibration.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
     print(json.dumps(values, indent=2))
     return 0
 

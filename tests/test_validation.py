@@ -4,7 +4,6 @@ the command line reports targets and out-of-sample checks apart and exits on the
 from __future__ import annotations
 
 import dataclasses
-import importlib.util
 import json
 import math
 from pathlib import Path
@@ -124,12 +123,11 @@ def test_the_catalogue_refuses_a_share_rule_whose_tolerance_is_not_a_share():
 
 
 def test_the_calibration_reads_its_targets_from_the_roles():
-    spec = importlib.util.spec_from_file_location("calibrate", ROOT / "experiments/calibrate.py")
-    assert spec is not None and spec.loader is not None
-    calibrate = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(calibrate)
-    assert targets() == calibrate.TARGETS
-    assert set(calibrate.CHECKS) == {p.id for p in checks()}
+    from alliance_sim.validation.calibration import Problem
+
+    problem = Problem()
+    assert problem.patterns == targets()
+    assert not {p.id for p in checks()} & set(problem.observed or {})
 
 
 def test_the_odd_lists_every_pattern_as_the_data_declares_it():

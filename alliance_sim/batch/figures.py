@@ -23,7 +23,13 @@ from matplotlib.figure import Figure
 from alliance_sim.batch.analyse import CONFIDENCE, grid_summary
 from alliance_sim.core.errors import AllianceSimError
 from alliance_sim.core.params import SCHEMA
-from alliance_sim.core.scales import add_caption, axis_limits, band_sentence, zoomed_label
+from alliance_sim.core.scales import (
+    add_caption,
+    axis_limits,
+    band_caption,
+    band_sentence,
+    zoomed_label,
+)
 from alliance_sim.records.metrics import METRICS
 
 __all__ = [
@@ -110,7 +116,7 @@ def grid_figure(
             color="tab:blue",
             alpha=0.25,
             linewidth=0,
-            label=f"{CONFIDENCE:.0%} CI of the mean",
+            label=f"{CONFIDENCE:.0%} CI of the mean ({band_caption(False)})",
         )
         ax.set_ylim(low, high)
         ax.set_xlabel(axis_label(params[0]))

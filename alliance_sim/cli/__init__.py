@@ -24,7 +24,18 @@ import traceback
 from collections.abc import Sequence
 
 from alliance_sim import __version__
-from alliance_sim.cli import analyse, catalog, compare, lesson, run, sweep, trial, ui, validate
+from alliance_sim.cli import (
+    analyse,
+    calibrate,
+    catalog,
+    compare,
+    lesson,
+    run,
+    sweep,
+    trial,
+    ui,
+    validate,
+)
 from alliance_sim.cli._common import PROG, Parser, formatter
 from alliance_sim.core.errors import AllianceSimError
 from alliance_sim.core.toml_checks import display_path
@@ -39,6 +50,7 @@ examples:
   alliance-sim scenarios
   alliance-sim trial fuentes-2014
   alliance-sim validate
+  alliance-sim calibrate --help
   alliance-sim sweep experiments/style_by_empathy.toml
   alliance-sim lesson
   alliance-sim ui
@@ -55,7 +67,7 @@ DEBUG_FLAG = "--debug"
 """The option that shows an internal error's traceback (anywhere on the command line)."""
 
 #: The modules whose ``register`` adds a subcommand, in the order ``--help`` lists them.
-COMMAND_MODULES = (run, compare, trial, validate, sweep, analyse, lesson, ui, catalog)
+COMMAND_MODULES = (run, compare, trial, validate, calibrate, sweep, analyse, lesson, ui, catalog)
 
 
 def build_parser() -> argparse.ArgumentParser:

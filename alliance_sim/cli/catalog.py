@@ -16,7 +16,11 @@ def register(sub: Any) -> None:
     params = sub.add_parser(
         "params",
         help="list every parameter: name, default, range, unit, meaning, reference",
-        description="List the model's parameters (the names --set and scenario files use).",
+        description=(
+            "List the model's parameters (the names --set and scenario files use). A calibrated"
+            " parameter also shows its 90% credible interval, read from the posterior of the"
+            " Bayesian calibration (alliance-sim calibrate) that ships with the package."
+        ),
         formatter_class=formatter,
     )
     params.add_argument("--group", choices=list(GROUPS), help="only one group")
@@ -36,7 +40,11 @@ def register(sub: Any) -> None:
 
 def cmd_params(args: argparse.Namespace) -> int:
     """``alliance-sim params``."""
+    from alliance_sim.core.posterior import credible_text, default_posterior
+
     selected = [p for p in SCHEMA.values() if args.group is None or p.group == args.group]
+    posterior = default_posterior()  # a missing or bad file is an error naming it
+    intervals = posterior.interval()
     if args.json:
         print_json(
             [
@@ -52,6 +60,7 @@ def cmd_params(args: argparse.Namespace) -> int:
                     "unit": p.unit,
                     "help": p.help,
                     "reference": p.reference,
+                    "credible_interval": list(intervals[p.name]) if p.name in intervals else None,
                 }
                 for p in selected
             ]
@@ -73,6 +82,8 @@ def cmd_params(args: argparse.Namespace) -> int:
                 print(f"      {line}")
             if p.reference:
                 print(f"      Reference: {p.reference}")
+            if p.name in intervals:
+                print(f"      Posterior: {credible_text(p.name, posterior)}")
         print()
     return 0
 

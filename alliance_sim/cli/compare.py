@@ -29,12 +29,18 @@ examples:
   alliance-sim compare default low-empathy --replicates 20 --figure empathy.png
   alliance-sim compare paternalistic shared-power --set-b responsiveness_mean=0.8 --json
   alliance-sim compare paternalistic shared-power --replicates 1000 --no-figure
+  alliance-sim compare paternalistic shared-power --replicates 200 --uncertainty
 
 Both clinics run with the same replicate seeds (the same patients and random
 numbers), so each difference is paired; the interval is a 95% t interval of
 the mean difference B − A over replicates. The replicates run on the cohort
 engine (thousands take seconds); --engine agent runs each replicate as a Mesa
 model instead and gives the same numbers.
+
+--uncertainty: each replicate also draws the calibrated parameters from the
+posterior (the same draw for A and B; a value a scenario or --set chose is
+kept), so the intervals include parameter uncertainty as well as patients'
+sampling; reproducible from --seed. --json lists each replicate's values.
 """
 
 
@@ -79,6 +85,11 @@ def register(sub: Any) -> None:
         metavar="PNG",
         default="compare.png",
         help="where to save the figure (default: compare.png)",
+    )
+    compare.add_argument(
+        "--uncertainty",
+        action="store_true",
+        help="each replicate draws the calibrated parameters from the posterior",
     )
     compare.add_argument("--no-figure", action="store_true", help="do not save a figure")
     compare.add_argument("--json", action="store_true", help="print the comparison as JSON")
@@ -129,6 +140,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
             metrics,
             progress=bar.update,
             engine=args.engine,
+            uncertainty=args.uncertainty,
         )
     figure = None
     if not args.no_figure:
@@ -145,6 +157,9 @@ def cmd_compare(args: argparse.Namespace) -> int:
                 "seed": args.seed,
                 "engine": args.engine,
                 "replicate_seeds": result.seeds,
+                "uncertainty": result.uncertainty,
+                "band": result.band,
+                "replicate_parameters": _drawn(result),
                 "confidence": 0.95,
                 "outcomes": [
                     {k: clean(v) for k, v in row.items()}
@@ -164,8 +179,15 @@ def cmd_compare(args: argparse.Namespace) -> int:
                 f"{tag} parameters: " + ", ".join(f"{k}={v}" for k, v in params.changed().items())
             )
     print(
-        f"{args.replicates} paired replicates, seed {args.seed}; difference = B − A with 95% CI\n"
+        f"{args.replicates} paired replicates, seed {args.seed}; difference = B − A with 95% CI"
+        f" ({result.band})"
     )
+    if result.uncertainty:
+        print(
+            "each replicate drew the calibrated parameters from the posterior"
+            " (see --json for the values)"
+        )
+    print()
     width = max(len(label) for label in table["label"])
     header = f"  {'outcome':<{width}}  {'A':>8}  {'B':>8}  {'B − A':>8}  {'95% CI':>20}  unit"
     print(header)
@@ -181,3 +203,13 @@ def cmd_compare(args: argparse.Namespace) -> int:
     if figure:
         print(f"\nwrote figure: {figure}")
     return 0
+
+
+def _drawn(result: Any) -> dict[str, list[dict[str, Any]]] | None:
+    """Each replicate's calibrated parameter values in A and B (with --uncertainty)."""
+    if not result.uncertainty:
+        return None
+    return {
+        side: [{k: clean(v) for k, v in row.items()} for row in frame.to_dict("records")]
+        for side, frame in (("a", result.parameters_a), ("b", result.parameters_b))
+    }

@@ -27,11 +27,16 @@ examples:
   alliance-sim run shared-power --set empathy_mean=0.3 --seed 7 --out run.parquet
   alliance-sim run my_clinic.toml --out results/run.csv --figure run.png
   alliance-sim run default --json
+  alliance-sim run default --uncertainty --seed 3
 
 --out PATH writes the sessions table (one row per patient per session) to PATH
 and, beside it, PATH_patients, PATH_questionnaires, PATH_clinic and
 PATH_summary with the same suffix (.parquet or .csv). Open them with
 pandas.read_parquet / pandas.read_csv.
+
+--uncertainty draws the calibrated parameters from the posterior (reproducible
+from --seed; a value a scenario or --set chose is kept); the summary table
+records every parameter value the run used.
 """
 
 
@@ -57,6 +62,11 @@ def register(sub: Any) -> None:
         "--out", metavar="PATH", help="write tidy tables to PATH (.parquet or .csv) and beside it"
     )
     run.add_argument("--figure", metavar="PNG", help="save a figure of the clinic over the episode")
+    run.add_argument(
+        "--uncertainty",
+        action="store_true",
+        help="draw the calibrated parameters from the posterior (reproducible from --seed)",
+    )
     run.add_argument("--json", action="store_true", help="print the outcomes as JSON")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
 
@@ -76,6 +86,14 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     scenario = load_scenario(args.scenario)
     params = scenario.params(parse_sets(args.set, "--set"))
+    drawn: dict[str, Any] = {}
+    if args.uncertainty:
+        from alliance_sim.core.posterior import posterior_parameter_sets
+
+        kept = set(params.changed())  # what the scenario or --set chose stays
+        sets, table = posterior_parameter_sets(params, 1, args.seed, keep=kept)
+        drawn = {k: v for k, v in table.iloc[0].items() if k != "replicate" and k not in kept}
+        params = sets[0]
     if args.out is not None:  # every file it writes, before any work is done
         check_targets(table_paths(check_output_path(args.out, what="--out"), list(TABLES)).values())
     if args.figure is not None:
@@ -87,7 +105,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.figure is not None:
         from alliance_sim.plotting import run_figure
 
-        figure = run_figure(run, f"{scenario.name}, seed {args.seed}")
+        drawn_note = "; calibrated parameters drawn from the posterior" if drawn else ""
+        figure = run_figure(run, f"{scenario.name}, seed {args.seed}{drawn_note}")
         extra[Path(args.figure)] = figure_writer(figure)
     files: dict[str, Path] = {}
     if args.out is not None:  # the tables and the figure: all written, or none
@@ -112,6 +131,8 @@ def cmd_run(args: argparse.Namespace) -> int:
                 "scenario": scenario.name,
                 "seed": args.seed,
                 "parameters": params.changed(),
+                "uncertainty": args.uncertainty,
+                "drawn_parameters": drawn or None,
                 "summary": {k: clean(v) for k, v in run.summary.items()},
                 "files": {k: str(v) for k, v in files.items()},
             }
@@ -121,8 +142,14 @@ def cmd_run(args: argparse.Namespace) -> int:
         f"{scenario.name} (seed {args.seed}): {params.n_patients} patients, "
         f"{params.n_therapists} therapists, {params.n_sessions} sessions"
     )
-    if params.changed():
-        print("changed parameters: " + ", ".join(f"{k}={v}" for k, v in params.changed().items()))
+    if drawn:
+        print(
+            "calibrated parameters drawn from the posterior: "
+            + ", ".join(f"{k}={v:.4g}" for k, v in drawn.items())
+        )
+    changed = {k: v for k, v in params.changed().items() if k not in drawn}
+    if changed:
+        print("changed parameters: " + ", ".join(f"{k}={v}" for k, v in changed.items()))
     print()
     width = max(len(m.label) for m in METRICS.values())
     for name, metric in METRICS.items():

@@ -24,6 +24,7 @@ examples:
   alliance-sim trial ferreira-2013 --n-per-arm 100 --json
   alliance-sim trial burns-evon-2007 --seed 7
   alliance-sim trial my_trial.toml
+  alliance-sim trial fuentes-2014 --replicates 200 --uncertainty
 
 Built-in protocols: fuentes-2014 (2×2: active/sham device × enhanced/limited
 alliance, one session), ferreira-2013 (the alliance at session 2 predicts
@@ -39,6 +40,12 @@ With --replicates R the whole trial is repeated R times with new patients:
 them (the spread of results a real trial of this size could get); 'sig'
 is the share of trials with p < 0.05. --power runs 200 trials per size (or
 --power-replicates) and prints the power to detect the primary estimate.
+
+--uncertainty: each replicate trial also draws the calibrated parameters from
+the posterior (every arm of a trial shares its draw; the protocol's own
+settings win), so the spread of the trials, and the power, include parameter
+uncertainty as well as patients' sampling; reproducible from --seed. --json
+lists each replicate's values.
 """
 
 
@@ -91,6 +98,11 @@ def register(sub: Any) -> None:
         help="simulated trials per size for --power (default: 200)",
     )
     trial.add_argument("--seed", type=seed_type, default=0, help="random seed (default: 0)")
+    trial.add_argument(
+        "--uncertainty",
+        action="store_true",
+        help="each replicate trial draws the calibrated parameters from the posterior",
+    )
     trial.add_argument("--figure", metavar="PNG", help="save the trial figure (.png, .svg, .pdf)")
     trial.add_argument("--json", action="store_true", help="print the result as JSON")
     trial.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -139,6 +151,7 @@ def cmd_trial(args: argparse.Namespace) -> int:
             progress=progress,
             power=args.power,
             power_replicates=args.power_replicates,
+            uncertainty=args.uncertainty,
         )
     if args.figure:
         from alliance_sim.trials import trial_figure
@@ -162,6 +175,7 @@ def _print_table(result: Any) -> None:
         f"{result.replicates} simulated trial(s), seed {result.seed}; patients per arm: {n};"
         f" analysis: {protocol.analysis}"
     )
+    print(f"spread of the simulated trials: {result.band}")
     print()
     table = result.table
     interval = table["interval"].iloc[0]

@@ -12,6 +12,8 @@ from alliance_sim.validation.defaults import (
     CI_SEED,
     CLINICS_PER_REPLICATE,
     DEFAULT_REPLICATES,
+    POSTERIOR_RULES,
+    POSTERIOR_TRIALS_PER_DRAW,
     ROLES,
     RULES,
 )
@@ -21,6 +23,7 @@ examples:
   alliance-sim validate
   alliance-sim validate --report validation.md
   alliance-sim validate --seed 7 --replicates 400 --json
+  alliance-sim validate --posterior --report posterior-predictive.md
 
 Simulates every published pattern with the default parameters: the Fuentes 2014
 and Ferreira 2013 trials, Burns & Evon 2007, the questionnaires (level, spread,
@@ -39,6 +42,14 @@ rules (how a pattern is judged; never on its mean alone):
   Trial patterns repeat the trial --replicates times; clinic patterns pool
   {CLINICS_PER_REPLICATE} x --replicates default clinics and cut their patients into
   studies of the published size.
+
+posterior predictive check (--posterior): instead of the defaults, --replicates /
+{POSTERIOR_TRIALS_PER_DRAW} parameter sets are drawn from the calibration's posterior (reproducible
+from --seed), each simulated as --replicates {POSTERIOR_TRIALS_PER_DRAW} simulates the defaults; the intervals
+include parameter uncertainty:
+  interval  {POSTERIOR_RULES["interval"]}
+  mean      {POSTERIOR_RULES["mean"]}
+  share     {POSTERIOR_RULES["share"]}
 
 exit code: 0 when every calibration target passes (checks do not set it),
 1 when a target misses, 2 for a usage mistake.
@@ -76,6 +87,11 @@ def register(sub: Any) -> None:
         "--json",
         action="store_true",
         help="print the results as JSON (one object per pattern, with role, judged_by, interval)",
+    )
+    validate.add_argument(
+        "--posterior",
+        action="store_true",
+        help="posterior predictive check: parameter sets drawn from the posterior, not the defaults",
     )
     validate.add_argument("--quiet", action="store_true", help="no progress bar")
     validate.set_defaults(handler=cmd_validate)
@@ -126,7 +142,12 @@ def cmd_validate(args: argparse.Namespace) -> int:
             bar.update(done - last)
             last = done
 
-        result = judge.validate(seed=args.seed, replicates=args.replicates, progress=progress)
+        if args.posterior:
+            result = judge.validate_posterior(
+                seed=args.seed, replicates=args.replicates, progress=progress
+            )
+        else:
+            result = judge.validate(seed=args.seed, replicates=args.replicates, progress=progress)
     if args.report is not None:
         write_report(result, args.report)
     code = 0 if result.targets_passed else 1
@@ -134,14 +155,23 @@ def cmd_validate(args: argparse.Namespace) -> int:
         print_json(result.records())
         return code
     headers = ("pattern", "rule", "n", "published", "simulated [95%]", "tolerance", "verdict")
-    print(
-        f"validation: seed {result.seed}; {result.replicates} simulated trials per trial pattern;"
-        f" {result.clinics} default clinics pooled into studies of the published size;"
-        " default parameters"
-    )
+    if result.draws:
+        print(
+            f"posterior predictive check: seed {result.seed}; {result.draws} parameter sets drawn"
+            f" from the posterior ({result.posterior}), {POSTERIOR_TRIALS_PER_DRAW} simulated"
+            f" trials each ({result.replicates} per trial pattern); {result.clinics} clinics"
+            " pooled into studies of the published size; intervals include parameter"
+            " uncertainty (see --help for the rules)"
+        )
+    else:
+        print(
+            f"validation: seed {result.seed}; {result.replicates} simulated trials per trial"
+            f" pattern; {result.clinics} default clinics pooled into studies of the published"
+            " size; default parameters"
+        )
     summary = dict(zip(("target", "check"), result.summary_lines(), strict=True))
     for role, part, title in (
-        ("target", result.targets, "Calibration targets (used by experiments/calibrate.py)"),
+        ("target", result.targets, "Calibration targets (used by alliance-sim calibrate)"),
         ("check", result.checks, "Checks (out of sample: never used by the calibration)"),
     ):
         print()

@@ -11,7 +11,7 @@ import math
 import numbers
 from typing import Any
 
-__all__ = ["AllianceSimError", "ParameterError", "ScenarioError", "shown"]
+__all__ = ["AllianceSimError", "ParameterError", "PosteriorError", "ScenarioError", "shown"]
 
 SHOWN_CHARACTERS = 60
 """The longest value :func:`shown` writes out in full."""
@@ -27,6 +27,10 @@ class ParameterError(AllianceSimError):
 
 class ScenarioError(AllianceSimError):
     """A scenario that cannot be found, read or validated."""
+
+
+class PosteriorError(AllianceSimError):
+    """A posterior file (the calibrated parameters' particles) that is missing or invalid."""
 
 
 def shown(value: Any) -> str:

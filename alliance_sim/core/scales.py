@@ -30,11 +30,13 @@ from dataclasses import dataclass
 from typing import Any
 
 __all__ = [
+    "BAND_CAPTIONS",
     "CAPTION_WIDTH",
     "SCALES",
     "Scale",
     "add_caption",
     "axis_limits",
+    "band_caption",
     "band_sentence",
     "digits",
     "format_value",
@@ -174,12 +176,26 @@ def zoomed_label(label: str, zoomed: bool = True, one_line: bool = False) -> str
     return f"{label}\n(axis zoomed to the values)"
 
 
+BAND_CAPTIONS: dict[bool, str] = {
+    False: "patients' sampling",
+    True: "patients' sampling and parameter uncertainty",
+}
+"""What a band shows: without, and with, each replicate's parameters drawn from the
+posterior (``--uncertainty``, :mod:`alliance_sim.core.posterior`)."""
+
+
+def band_caption(uncertainty: bool) -> str:
+    """The words a figure's legend uses for its band (:data:`BAND_CAPTIONS`)."""
+    return BAND_CAPTIONS[bool(uncertainty)]
+
+
 def band_sentence(
     n: int,
     of: str = "replicate clinics",
     statistic: str = "the mean",
     level: float = 0.95,
     paired: bool = False,
+    uncertainty: bool = False,
 ) -> str:
     """What a figure's bands or error bars are, in one sentence ending with a full stop.
 
@@ -190,17 +206,21 @@ def band_sentence(
         level: the interval's coverage.
         paired: whether the runs are paired between the clinics shown (common
             random numbers: the same patients and luck in each).
-
-    Today the interval covers the patients' sampling only: which patients a
-    clinic draws and their luck. It does not include uncertainty about the
-    parameters themselves; when a calibration supplies it, say so here.
+        uncertainty: whether each run drew its calibrated parameters from the
+            posterior, so the interval includes parameter uncertainty.
     """
     pairing = ", paired (the same patients and luck in each clinic)" if paired else ""
-    return (
-        f"Bands and bars: {level:.0%} interval of {statistic} over {n} {of}{pairing}; "
-        "they show the spread from sampling patients, not uncertainty about the "
-        "model's parameters."
-    )
+    if uncertainty:
+        spread = (
+            "they show the spread from sampling patients and from uncertainty about the"
+            " calibrated parameters (each run drew its own from the posterior)."
+        )
+    else:
+        spread = (
+            "they show the spread from sampling patients, not uncertainty about the"
+            " model's parameters."
+        )
+    return f"Bands and bars: {level:.0%} interval of {statistic} over {n} {of}{pairing}; {spread}"
 
 
 def add_caption(fig: Any, text: str, width: int = CAPTION_WIDTH) -> None:

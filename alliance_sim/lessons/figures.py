@@ -12,7 +12,13 @@ import textwrap
 
 from matplotlib.figure import Figure
 
-from alliance_sim.core.scales import add_caption, axis_limits, band_sentence, zoomed_label
+from alliance_sim.core.scales import (
+    add_caption,
+    axis_limits,
+    band_caption,
+    band_sentence,
+    zoomed_label,
+)
 from alliance_sim.lessons.run import LessonRun
 from alliance_sim.records.metrics import METRICS
 
@@ -77,7 +83,8 @@ def lesson_figure(run: LessonRun, caption: bool = True) -> Figure:
         ax.set_visible(False)
     units = "replicate trials" if lesson.trial else "replicate clinics"
     fig.suptitle(
-        f"{lesson.title}: mean ± 95% interval over {lesson.replicates} {units}",
+        f"{lesson.title}: mean ± 95% interval over {lesson.replicates} {units}"
+        f" ({band_caption(False)})",
         fontsize=11,
         parse_math=False,
     )

@@ -54,7 +54,7 @@ def _factorial_axes(result: TrialResult, ax: object) -> None:
         fmt="none",
         ecolor="black",
         capsize=4,
-        label=f"simulated {rows['interval'].iloc[0]}",
+        label=f"simulated {rows['interval'].iloc[0]} ({result.band})",
     )
     published = rows["published_value"].to_numpy(dtype=float)
     if np.isfinite(published).any():
@@ -126,7 +126,7 @@ def _regression_axes(result: TrialResult, ax: object) -> None:
         fmt="o",
         color="#2c6fb0",
         capsize=4,
-        label=f"simulated coefficient ({rows['interval'].iloc[0]})",
+        label=f"simulated coefficient ({rows['interval'].iloc[0]}; {result.band})",
     )
     ax.axvline(0.0, color="grey", linewidth=1, label="no effect")  # type: ignore[attr-defined]
     for yi, text in zip(y, rows["published"], strict=True):
@@ -179,7 +179,10 @@ def trial_caption(result: TrialResult) -> str:
         )
     else:
         band = band_sentence(
-            result.replicates, "simulated trials", "the estimates (their middle 95%)"
+            result.replicates,
+            "simulated trials",
+            "the estimates (their middle 95%)",
+            uncertainty=result.uncertainty,
         )
     return f"{shows} {band}"
 

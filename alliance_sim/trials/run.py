@@ -6,18 +6,27 @@ clinic per replicate trial, ``n`` patients treated with the arm's parameters.
 Seeds derive from one seed with ``numpy.random.SeedSequence`` (one child per
 arm, then one per replicate), so a trial is reproducible from
 ``(protocol, n_per_arm, replicates, seed)``.
+
+With ``uncertainty=True`` each replicate trial also draws the calibrated parameters
+from the posterior (:func:`~alliance_sim.core.posterior.posterior_parameter_sets`,
+reproducible from the seed; every arm of a replicate shares its draw; the protocol's
+own settings win), so the spread of the trials includes parameter uncertainty as well
+as patients' sampling. The patients are those of the run without it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from alliance_sim.core.errors import AllianceSimError
 from alliance_sim.core.params import check_seed
+from alliance_sim.core.posterior import Posterior, posterior_parameter_sets
+from alliance_sim.core.scales import band_caption
 from alliance_sim.simulation import replicate_seeds, simulate
 from alliance_sim.trials.analysis import ALPHA, add_derived_columns, analyse, summarise_estimates
 from alliance_sim.trials.protocol import MAX_PER_ARM, Protocol, load_protocol
@@ -26,6 +35,7 @@ __all__ = [
     "MAX_REPLICATES",
     "Progress",
     "TrialResult",
+    "arm_seeds",
     "power_curve",
     "run_trial",
     "simulate_arms",
@@ -54,6 +64,16 @@ class TrialResult:
     """One row per estimate: simulated (with interval) beside published (with tolerance)."""
     power: pd.DataFrame | None = None
     """With ``power=``: one row per n per arm with the power to detect the primary estimate."""
+    uncertainty: bool = False
+    """Whether each replicate trial drew its calibrated parameters from the posterior."""
+    parameters: pd.DataFrame | None = None
+    """With ``uncertainty``: ``replicate`` and the calibrated parameter values it used
+    (the parameters the protocol sets itself are left out: they are the protocol's)."""
+
+    @property
+    def band(self) -> str:
+        """What the spread of the trials shows: patients' sampling (and parameter uncertainty)."""
+        return band_caption(self.uncertainty)
 
     def to_dict(self) -> dict[str, object]:
         """A JSON-ready summary: protocol, allocation, rows and power."""
@@ -78,8 +98,12 @@ class TrialResult:
             "n_per_arm": self.n_per_arm,
             "replicates": self.replicates,
             "seed": self.seed,
+            "uncertainty": self.uncertainty,
+            "band": self.band,
             "rows": records(self.table),
         }
+        if self.parameters is not None:
+            out["replicate_parameters"] = records(self.parameters)
         if self.power is not None:
             out["power"] = records(self.power)
         return out
@@ -127,7 +151,8 @@ def _check_replicates(replicates: int) -> int:
     return int(replicates)
 
 
-def _arm_seeds(seed: int, n_arms: int) -> list[int]:
+def arm_seeds(seed: int, n_arms: int) -> list[int]:
+    """The seed of each arm of a trial, derived from the trial's seed (``SeedSequence``)."""
     children = np.random.SeedSequence(check_seed(seed)).spawn(n_arms)
     return [int(c.generate_state(1, dtype=np.uint64)[0] >> np.uint64(1)) for c in children]
 
@@ -140,14 +165,24 @@ def simulate_arms(
     progress: Progress | None = None,
     done: int = 0,
     total: int | None = None,
+    uncertainty: bool = False,
+    posterior: Posterior | None = None,
 ) -> pd.DataFrame:
-    """Every patient of every replicate trial: ``replicate``, ``arm`` and the patient columns."""
+    """Every patient of every replicate trial: ``replicate``, ``arm`` and the patient columns.
+
+    With ``uncertainty`` replicate *r* of every arm uses the *r*-th parameter set drawn
+    from the posterior with ``seed`` (the protocol's own settings win).
+    """
     n_per_arm = _check_n(n_per_arm)
     replicates = _check_replicates(replicates)
     total = total if total is not None else len(protocol.arms) * replicates
     parts = []
-    for arm, arm_seed in zip(protocol.arms, _arm_seeds(seed, len(protocol.arms)), strict=True):
-        params = protocol.params(arm, protocol.allocation(arm, n_per_arm))
+    for arm, arm_seed in zip(protocol.arms, arm_seeds(seed, len(protocol.arms)), strict=True):
+        params: Any = protocol.params(arm, protocol.allocation(arm, n_per_arm))
+        if uncertainty:
+            params, _ = posterior_parameter_sets(
+                params, replicates, seed, keep=protocol_settings(protocol), posterior=posterior
+            )
 
         def step(k: int, _start: int = done) -> None:
             nonlocal done
@@ -165,6 +200,24 @@ def simulate_arms(
     return add_derived_columns(data)
 
 
+def protocol_settings(protocol: Protocol) -> set[str]:
+    """The parameters a protocol sets itself (common or in any arm): draws leave them alone."""
+    names = set(protocol.common)
+    for arm in protocol.arms:
+        names |= set(arm.overrides)
+    return names
+
+
+def drawn_parameters(
+    protocol: Protocol, replicates: int, seed: int, posterior: Posterior | None = None
+) -> pd.DataFrame:
+    """The calibrated parameter values each replicate trial drew (see :func:`simulate_arms`)."""
+    base = protocol.params(protocol.arms[0])
+    fixed = protocol_settings(protocol)
+    _, table = posterior_parameter_sets(base, replicates, seed, keep=fixed, posterior=posterior)
+    return table[[c for c in table.columns if c not in fixed]]
+
+
 def run_trial(
     protocol: Protocol | str,
     n_per_arm: int | None = None,
@@ -173,6 +226,8 @@ def run_trial(
     progress: Progress | None = None,
     power: Sequence[int] | None = None,
     power_replicates: int = 200,
+    uncertainty: bool = False,
+    posterior: Posterior | None = None,
 ) -> TrialResult:
     """Simulate a protocol's trial ``replicates`` times and analyse each trial.
 
@@ -186,9 +241,15 @@ def run_trial(
         power: optional sizes (patients per arm) for a power curve of the
             protocol's primary estimate (see :func:`power_curve`).
         power_replicates: simulated trials per size for the power curve.
+        uncertainty: each replicate trial draws the calibrated parameters from the
+            posterior (``posterior``, default the shipped one), so the spread of the
+            trials (and the power) includes parameter uncertainty; recorded in
+            :attr:`TrialResult.parameters`.
+        posterior: the posterior to draw from (default :func:`default_posterior`).
 
     Raises:
-        AllianceSimError: for a bad protocol, size, replicate count or seed.
+        AllianceSimError: for a bad protocol, size, replicate count or seed, or a bad
+            posterior file.
     """
     if not isinstance(protocol, Protocol):
         protocol = load_protocol(protocol)
@@ -196,8 +257,10 @@ def run_trial(
     replicates = _check_replicates(replicates)
     seed = check_seed(seed)
     sizes = _check_sizes(power)
+    if not isinstance(uncertainty, bool):
+        raise AllianceSimError(f"uncertainty = {uncertainty!r} is not allowed: True or False")
     total = len(protocol.arms) * (replicates + power_replicates * len(sizes))
-    data = simulate_arms(protocol, n, replicates, seed, progress, 0, total)
+    data = simulate_arms(protocol, n, replicates, seed, progress, 0, total, uncertainty, posterior)
     estimates = analyse(protocol, data)
     table = summarise_estimates(protocol, estimates)
     curve = None
@@ -210,6 +273,8 @@ def run_trial(
             progress=progress,
             done=len(protocol.arms) * replicates,
             total=total,
+            uncertainty=uncertainty,
+            posterior=posterior,
         )
     return TrialResult(
         protocol=protocol,
@@ -220,6 +285,10 @@ def run_trial(
         estimates=estimates,
         table=table,
         power=curve,
+        uncertainty=uncertainty,
+        parameters=(
+            drawn_parameters(protocol, replicates, seed, posterior) if uncertainty else None
+        ),
     )
 
 
@@ -241,6 +310,8 @@ def power_curve(
     progress: Progress | None = None,
     done: int = 0,
     total: int | None = None,
+    uncertainty: bool = False,
+    posterior: Posterior | None = None,
 ) -> pd.DataFrame:
     """Power by simulation: the share of simulated trials that detect an estimate, per size.
 
@@ -262,7 +333,9 @@ def power_curve(
     rows = []
     for k, n in enumerate(sizes):
         # a different seed per size, so the sizes are independent experiments
-        data = simulate_arms(protocol, n, replicates, seed + 1 + k, progress, done, total)
+        data = simulate_arms(
+            protocol, n, replicates, seed + 1 + k, progress, done, total, uncertainty, posterior
+        )
         done += len(protocol.arms) * replicates
         part = analyse(protocol, data)
         part = part[part["estimate"] == estimate]

@@ -6,6 +6,9 @@ paired differences, beside the controls of both clinics (every parameter group,
 each scenario's description, a "modified" marker on what differs from it).
 Changing a parameter of one side reruns the comparison; the legend names each
 side's scenario and every parameter changed from it.
+The switch *Parameter uncertainty* draws each replicate's calibrated parameters from the
+posterior (``compare(..., uncertainty=True)``), so the bands include parameter uncertainty as
+well as patients' sampling; the figure's legend, its caption and the table's caption say which.
 """
 
 from __future__ import annotations
@@ -115,6 +118,7 @@ def ComparePage() -> solara.Element:
     params_b, set_params_b = solara.use_state(builtins["shared-power"].params())
     replicates, set_replicates = solara.use_state(10)
     seed, set_seed = solara.use_state(0)
+    uncertainty, set_uncertainty = solara.use_state(False)
     error, set_error = solara.use_state(cast(str | None, None))
     baseline_a = solara.use_memo(builtins[scenario_a].params, [scenario_a])
     baseline_b = solara.use_memo(builtins[scenario_b].params, [scenario_b])
@@ -147,7 +151,9 @@ def ComparePage() -> solara.Element:
     def run() -> Comparison | str:
         """The comparison, or the one line that says why there is none."""
         try:
-            return compare(params_a, params_b, replicates, seed, label_a, label_b)
+            return compare(
+                params_a, params_b, replicates, seed, label_a, label_b, uncertainty=uncertainty
+            )
         except AllianceSimError as mistake:
             return f"The comparison failed: {describe(mistake)}"
         except Exception as problem:  # unexpected: to the server's log, one line on the page
@@ -155,7 +161,7 @@ def ComparePage() -> solara.Element:
             return describe(problem, "the comparison")
 
     result = solara.use_thread(
-        run, dependencies=[params_a, params_b, replicates, seed, label_a, label_b]
+        run, dependencies=[params_a, params_b, replicates, seed, label_a, label_b, uncertainty]
     )
 
     def scenario_of(name: str) -> Scenario:
@@ -179,6 +185,12 @@ def ComparePage() -> solara.Element:
                     seed,
                     guarded(change_seed, set_error, "changing the seed"),
                     set_error,
+                )
+                solara.Checkbox(
+                    label="Parameter uncertainty (draw the calibrated parameters from the"
+                    " posterior)",
+                    value=uncertainty,
+                    on_value=set_uncertainty,
                 )
             Side(
                 "Clinic A",
@@ -226,7 +238,8 @@ def ComparePage() -> solara.Element:
                 )
                 SafeMarkdown(
                     f"**Differences B − A** over {len(comparison.seeds)} paired replicates"
-                    " (the same patients and luck in both clinics)."
+                    " (the same patients and luck in both clinics); the intervals show"
+                    f" {comparison.band}."
                 )
                 DataTable(
                     [
@@ -239,6 +252,6 @@ def ComparePage() -> solara.Element:
                     difference_rows(comparison),
                     numeric=[False, False, True, True, True, True],
                     caption="Each number to its outcome's precision; the interval is the paired "
-                    "95% confidence interval of the difference.",
+                    f"95% confidence interval of the difference ({comparison.band}).",
                 )
     return page

@@ -7,6 +7,9 @@ model's tolerance (the range the simulation must fall in: the model's, not the
 paper's); the simulated estimate and its interval; whether they agree — and
 :func:`alliance_sim.trials.trial_figure`. The command line (``alliance-sim
 trial``) does the same, plus power curves and JSON.
+The switch *Parameter uncertainty* draws each replicate trial's calibrated parameters
+from the posterior (``run_trial(..., uncertainty=True)``), so the spread of the trials includes
+parameter uncertainty as well as patients' sampling.
 """
 
 from __future__ import annotations
@@ -69,6 +72,7 @@ class TrialRequest:
     n_per_arm: int | None = None
     replicates: int = 20
     seed: int = 0
+    uncertainty: bool = False
 
 
 def _number(value: object, decimals: int) -> str:
@@ -162,6 +166,7 @@ def TrialsPage() -> solara.Element:
                 replicates=chosen.replicates,
                 seed=chosen.seed,
                 progress=progress,
+                uncertainty=chosen.uncertainty,
             )
 
         set_message(None)
@@ -218,6 +223,12 @@ def TrialsPage() -> solara.Element:
                         thumb_label="always",
                     )
                 SeedInput("Seed (same seed, same trial)", request.seed, change_seed, set_message)
+                solara.Checkbox(
+                    label="Parameter uncertainty (each trial draws the calibrated parameters"
+                    " from the posterior)",
+                    value=request.uncertainty,
+                    on_value=lambda on: update(uncertainty=bool(on)),
+                )
         with solara.Column(gap="8px", classes=["results-column"]):
             with solara.Row(style={"flex-wrap": "wrap"}):
                 solara.Button(
@@ -251,7 +262,7 @@ def TrialsPage() -> solara.Element:
                     solara.Text(
                         f"{result.replicates} simulated trial(s) with "
                         + ", ".join(f"{n} {arm}" for arm, n in result.n_per_arm.items())
-                        + f" patients; {interval}",
+                        + f" patients; {interval}; the spread shows {result.band}",
                         style={"display": "block", "margin-bottom": "8px"},
                     )
                     rows = filled_columns(comparison_rows(result))

@@ -15,6 +15,11 @@
 The verdict of the run is the verdict on the **targets**: :attr:`ValidationResult.
 targets_passed` (what ``alliance-sim validate`` exits with). The checks are reported
 as out of sample and never hidden.
+
+:func:`validate_posterior` is the **posterior predictive check**: the same patterns,
+simulated with parameter sets drawn from the calibration's posterior instead of the
+defaults, and judged on what the draws give together
+(:data:`~alliance_sim.validation.defaults.POSTERIOR_RULES`).
 """
 
 from __future__ import annotations
@@ -29,8 +34,14 @@ import pandas as pd
 
 from alliance_sim.core.errors import AllianceSimError
 from alliance_sim.core.params import Params, check_seed
+from alliance_sim.core.posterior import UNCERTAINTY_STREAM, Posterior, default_posterior
+from alliance_sim.simulation import replicate_seeds
 from alliance_sim.trials import TrialResult
-from alliance_sim.validation.defaults import CI_SEED, DEFAULT_REPLICATES
+from alliance_sim.validation.defaults import (
+    CI_SEED,
+    DEFAULT_REPLICATES,
+    POSTERIOR_TRIALS_PER_DRAW,
+)
 from alliance_sim.validation.patterns import PATTERNS, Pattern
 from alliance_sim.validation.studies import STATISTICS, Simulations
 
@@ -41,8 +52,10 @@ __all__ = [
     "Verdict",
     "judge_interval",
     "judge_mean",
+    "judge_posterior_mean",
     "judge_share",
     "validate",
+    "validate_posterior",
 ]
 
 RESULT_COLUMNS: tuple[str, ...] = (
@@ -136,6 +149,29 @@ def judge_share(hits: np.ndarray, low: float, high: float = 1.0) -> Verdict:
     )
 
 
+def judge_posterior_mean(per_draw: Sequence[np.ndarray], low: float, high: float) -> Verdict:
+    """Judge the expected value over posterior draws: the middle 95% of the draws' means.
+
+    Each draw's expected value is the mean of its studies (NaN studies left out; a draw
+    without any is left out); the verdict passes when the 2.5th to 97.5th percentile of
+    those means lies inside ``[low, high]``. The reported value is their mean.
+    """
+    means = []
+    studies = 0
+    for values in per_draw:
+        x = np.asarray(values, dtype=float)
+        x = x[np.isfinite(x)]
+        studies += int(x.size)
+        if x.size:
+            means.append(float(x.mean()))
+    if len(means) < 2:
+        return Verdict(math.nan, math.nan, math.nan, studies, math.nan, False)
+    m = np.asarray(means)
+    lo, hi = (float(v) for v in np.percentile(m, [2.5, 97.5]))
+    within = float(np.mean((m >= low) & (m <= high)))
+    return Verdict(float(m.mean()), lo, hi, studies, within, bool(lo >= low and hi <= high))
+
+
 JUDGES: dict[str, Callable[[np.ndarray, float, float], Verdict]] = {
     "interval": judge_interval,
     "mean": judge_mean,
@@ -156,6 +192,10 @@ class ValidationResult:
     """Default clinics pooled into the studies of the clinic patterns."""
     trials: dict[str, TrialResult]
     """The virtual trials run (by protocol name)."""
+    draws: int = 0
+    """Posterior predictive check: parameter sets drawn from the posterior (0: the defaults)."""
+    posterior: str | None = None
+    """Posterior predictive check: the posterior file drawn from."""
 
     def _part(self, role: str) -> pd.DataFrame:
         return self.table[self.table["role"] == role]
@@ -238,6 +278,30 @@ def _check_replicates(replicates: object) -> int:
     return replicates
 
 
+def _row(p: Pattern, verdict: Verdict) -> dict[str, object]:
+    """One row of the validation table (:data:`RESULT_COLUMNS`)."""
+    return {
+        "id": p.id,
+        "role": p.role,
+        "what": p.what,
+        "source": p.source,
+        "published": p.published,
+        "provenance": p.provenance,
+        "judged_by": p.judged_by,
+        "n": p.n,
+        "studies": verdict.studies,
+        "simulated": verdict.simulated,
+        "simulated_low": verdict.low,
+        "simulated_high": verdict.high,
+        "within": verdict.within,
+        "low": p.low,
+        "high": p.high,
+        "tolerance": p.tolerance,
+        "unit": p.unit,
+        "passed": verdict.passed,
+    }
+
+
 def validate(
     seed: int = CI_SEED,
     replicates: int = DEFAULT_REPLICATES,
@@ -268,33 +332,73 @@ def validate(
     for p in patterns:
         values = STATISTICS[p.statistic].compute(sims, p)
         judge = JUDGES[p.judged_by]
-        verdict = judge(values, p.low, p.high)
-        rows.append(
-            {
-                "id": p.id,
-                "role": p.role,
-                "what": p.what,
-                "source": p.source,
-                "published": p.published,
-                "provenance": p.provenance,
-                "judged_by": p.judged_by,
-                "n": p.n,
-                "studies": verdict.studies,
-                "simulated": verdict.simulated,
-                "simulated_low": verdict.low,
-                "simulated_high": verdict.high,
-                "within": verdict.within,
-                "low": p.low,
-                "high": p.high,
-                "tolerance": p.tolerance,
-                "unit": p.unit,
-                "passed": verdict.passed,
-            }
-        )
+        rows.append(_row(p, judge(values, p.low, p.high)))
     return ValidationResult(
         table=pd.DataFrame(rows, columns=list(RESULT_COLUMNS)),
         seed=seed,
         replicates=replicates,
         clinics=sims.clinics,
         trials=sims.trials(),
+    )
+
+
+def validate_posterior(
+    seed: int = CI_SEED,
+    replicates: int = DEFAULT_REPLICATES,
+    progress: Callable[[int, int], None] | None = None,
+    patterns: Sequence[Pattern] = PATTERNS,
+    posterior: Posterior | None = None,
+) -> ValidationResult:
+    """The posterior predictive check: every pattern with parameter sets drawn from the posterior.
+
+    ``replicates / POSTERIOR_TRIALS_PER_DRAW`` parameter sets (at least 2) are drawn from
+    the posterior with ``default_rng([seed, UNCERTAINTY_STREAM])``; each is simulated as
+    :func:`validate` simulates the defaults with ``POSTERIOR_TRIALS_PER_DRAW`` replicates
+    (its own seed derived from ``seed``). The studies (or trials) of all draws are pooled
+    and judged by :data:`~alliance_sim.validation.defaults.POSTERIOR_RULES`: an interval
+    pattern by the middle 95% of the pooled studies (a posterior predictive interval), a
+    share pattern by the share of the pooled trials, a mean pattern by the middle 95% of
+    the draws' expected values (:func:`judge_posterior_mean`).
+
+    Raises:
+        AllianceSimError: for a bad seed or replicate count, or a bad posterior file.
+    """
+    seed = check_seed(seed)
+    replicates = _check_replicates(replicates)
+    posterior = posterior or default_posterior()
+    draws = max(2, replicates // POSTERIOR_TRIALS_PER_DRAW)
+    parameter_sets = posterior.draw(np.random.default_rng([seed, UNCERTAINTY_STREAM]), draws)
+    runs = [
+        Simulations(draw_seed, POSTERIOR_TRIALS_PER_DRAW, values, patterns)
+        for draw_seed, values in zip(replicate_seeds(seed, draws), parameter_sets, strict=True)
+    ]
+    total = sum(run.total for run in runs)
+    done = 0
+
+    def report(run_done: int, _total: int) -> None:
+        if progress is not None:
+            progress(done + run_done, total)
+
+    values: dict[str, list[np.ndarray]] = {p.id: [] for p in patterns}
+    for run in runs:
+        run.progress = report
+        for p in patterns:
+            values[p.id].append(np.asarray(STATISTICS[p.statistic].compute(run, p)))
+        done += run.total
+        run._cache.clear()  # frees the draw's patients before the next draw
+    rows = []
+    for p in patterns:
+        if p.judged_by == "mean":
+            verdict = judge_posterior_mean(values[p.id], p.low, p.high)
+        else:
+            verdict = JUDGES[p.judged_by](np.concatenate(values[p.id]), p.low, p.high)
+        rows.append(_row(p, verdict))
+    return ValidationResult(
+        table=pd.DataFrame(rows, columns=list(RESULT_COLUMNS)),
+        seed=seed,
+        replicates=draws * POSTERIOR_TRIALS_PER_DRAW,
+        clinics=sum(run.clinics for run in runs),
+        trials={},
+        draws=draws,
+        posterior=str(posterior.path),
     )

@@ -4,8 +4,9 @@ Each :class:`Pattern` says what is compared, the published figure, its source an
 where the figure was found (provenance), the tolerance, how many patients one
 simulated study has, how it is judged and its **role**:
 
-* ``"target"`` — a calibration target: ``experiments/calibrate.py`` chooses the
-  defaults of parameters that have no direct published value so that these hold;
+* ``"target"`` — a calibration target: ``alliance-sim calibrate``
+  (:mod:`alliance_sim.validation.calibration`) fits the parameters that have no direct
+  published value to these (a posterior; the defaults are its median);
 * ``"check"`` — out of sample: never used by the calibration; the model should
   reproduce it because its mechanisms follow the literature, not because it was
   tuned to it.
@@ -26,8 +27,8 @@ At most half of the patterns are targets. Each pattern is judged by one rule
 The figures, sources and provenance come from the project's literature notes on
 the alliance and on the clinical literature (written for issue 16), which give, for
 each figure, the address where it was read. This module imports nothing from the
-model: the command line's ``--help`` and ``experiments/calibrate.py`` read the roles
-without loading it. The simulations and statistics are in
+model: the command line's ``--help`` and the calibration read the roles without
+loading it. The simulations and statistics are in
 :mod:`alliance_sim.validation.studies`; :func:`alliance_sim.validation.judge.validate`
 runs and judges them.
 """

@@ -14,7 +14,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from alliance_sim.core.errors import AllianceSimError
-from alliance_sim.validation.defaults import RULES
+from alliance_sim.validation.defaults import POSTERIOR_RULES, POSTERIOR_TRIALS_PER_DRAW, RULES
 from alliance_sim.validation.judge import ValidationResult
 from alliance_sim.validation.patterns import PATTERNS
 
@@ -114,22 +114,39 @@ def write_report(result: ValidationResult, path: str | Path) -> Path:
         f"{target.stem}-{name}.png": trial_figure(trial) for name, trial in result.trials.items()
     }
     missed = result.missed_checks
+    if result.draws:
+        title = "# alliance-sim posterior predictive check"
+        setting = (
+            f"Seed {result.seed}; {result.draws} parameter sets drawn from the posterior"
+            f" (`{Path(result.posterior or '').name}`), each simulated with"
+            f" {POSTERIOR_TRIALS_PER_DRAW} trials per trial pattern ({result.replicates} in"
+            f" all) and its own clinics ({result.clinics} in all), pooled into studies of the"
+            " published size: the intervals include parameter uncertainty as well as"
+            " patients' sampling."
+        )
+        rules = POSTERIOR_RULES
+    else:
+        title = "# alliance-sim validation report"
+        setting = (
+            f"Seed {result.seed}; {result.replicates} simulated trials per trial pattern;"
+            f" {result.clinics} default clinics pooled into studies of the published size for"
+            " the clinic patterns; default parameters."
+        )
+        rules = RULES
     text = [
-        "# alliance-sim validation report",
+        title,
         "",
-        f"Seed {result.seed}; {result.replicates} simulated trials per trial pattern;"
-        f" {result.clinics} default clinics pooled into studies of the published size for the"
-        " clinic patterns; default parameters.",
+        setting,
         "",
         *(f"- {line}" for line in result.summary_lines()),
         "",
         "`alliance-sim validate` exits with 0 when every calibration target passes; the checks"
-        " are out of sample (never used by `experiments/calibrate.py`) and do not set the exit"
+        " are out of sample (never used by `alliance-sim calibrate`) and do not set the exit"
         " code.",
         "",
         "How a pattern is judged:",
         "",
-        *(f"- **{rule}**: {words}." for rule, words in RULES.items()),
+        *(f"- **{rule}**: {words}." for rule, words in rules.items()),
         "",
         "Simulated: the median study and, in brackets, the middle 95% of the studies (interval"
         " rule); or the share of trials reaching the published conclusion and its 95% Wilson"

@@ -27,6 +27,7 @@ with one row per study.
 
 from __future__ import annotations
 
+import functools
 import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -116,6 +117,12 @@ CLINICS_AT_ONCE = 50
 """Clinics simulated per call; only the columns the patterns need are kept (bounds the memory)."""
 
 
+@functools.lru_cache(maxsize=1)
+def _builtin_protocols() -> dict[str, Protocol]:
+    """The built-in protocols, read once (a calibration builds thousands of simulations)."""
+    return builtin_protocols()
+
+
 def scored(column: str, session: str) -> str:
     """The pooled clinics' column of a questionnaire score taken at ``session``."""
     return f"{column}@{session}"
@@ -149,7 +156,7 @@ class Simulations:
         self.clinics = max(CLINICS_PER_REPLICATE * replicates, MIN_CLINICS)
         self.seeds = dict(zip(SIMULATIONS, replicate_seeds(seed, len(SIMULATIONS)), strict=True))
         self.protocols = {
-            name: self._with_overrides(protocol) for name, protocol in builtin_protocols().items()
+            name: self._with_overrides(protocol) for name, protocol in _builtin_protocols().items()
         }
         self.trial_sizes = _trial_sizes(patterns, self.protocols)
         needed = {name for p in patterns for name in STATISTICS[p.statistic].needs}
