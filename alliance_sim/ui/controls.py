@@ -2,7 +2,8 @@
 
 Every parameter gets the control of its kind — a slider for numbers, a select
 for choices, a text field for session lists — labelled with the schema's label
-and unit, with its help text underneath, grouped by the schema's groups.
+and unit, with its help text underneath (and, for a calibrated parameter, its 90%
+credible interval from the shipped posterior), grouped by the schema's groups.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import solara
 
 from alliance_sim.core.errors import AllianceSimError, ParameterError
 from alliance_sim.core.params import GROUPS, SCHEMA, Kind, Parameter, Params, check_seed
+from alliance_sim.core.posterior import parameter_help
 from alliance_sim.ui.style import CONTROL_CLASS
 
 __all__ = ["GroupControls", "GroupSection", "ParameterControl", "SeedInput", "control_label"]
@@ -69,7 +71,10 @@ def ParameterControl(
             solara.Select(label, values=list(spec.choices), value=str(value), on_value=changed)
         else:
             solara.InputText(label, value=str(value), on_value=changed, continuous_update=False)
-        solara.Text(spec.help, style={"font-size": "0.8em", "color": "#555", "line-height": "1.3"})
+        solara.Text(  # with a calibrated parameter's 90% credible interval
+            parameter_help(spec.name),
+            style={"font-size": "0.8em", "color": "#555", "line-height": "1.3"},
+        )
     return column
 
 
