@@ -147,7 +147,7 @@ def test_one_parameter_grid_figure_draws_the_summary_mean_and_band_with_labelled
     assert ax.get_xlabel() == "Therapist empathy (mean) (0–1)"
     assert ax.get_ylabel() == "Home-exercise adherence (share)"
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
-    assert labels == ["mean", "95% CI of the mean"]
+    assert labels == ["mean", "95% CI of the mean (patients' sampling)"]  # which kind of band
 
 
 def test_two_parameter_grid_figure_is_a_heatmap_of_the_means_with_a_colorbar(two_factor_runs):

@@ -245,3 +245,18 @@ def test_the_trials_pages_switch_runs_the_trials_with_parameter_uncertainty():
     rc.find(v.Btn, children=["Run trial"]).widget.click()
     assert wait_for(lambda: rc.find(ipywidgets.Image).widgets, 120), "no trial figure"
     assert "patients' sampling and parameter uncertainty" in shown_text(rc)
+
+
+def test_the_apps_parameter_help_shows_a_calibrated_parameters_credible_interval():
+    import ipyvuetify as v
+    import solara
+
+    from alliance_sim.core.params import SCHEMA
+    from alliance_sim.core.posterior import credible_text
+    from alliance_sim.ui.controls import ParameterControl
+
+    spec = SCHEMA["contextual_relief"]
+    _, rc = solara.render(ParameterControl(spec, spec.default, lambda *_: None))
+    texts = [str(c) for w in rc.find(v.Html).widgets for c in w.children if isinstance(c, str)]
+    expected = credible_text("contextual_relief")
+    assert expected and any(expected in text for text in texts), texts

@@ -2,7 +2,8 @@
 
 Every parameter gets the control of its kind — a slider for numbers, a select
 for choices, a text field for session lists — labelled with the schema's label
-and unit, with its help text underneath, grouped by the schema's groups. A
+and unit, with its help text underneath (and, for a calibrated parameter, its 90%
+credible interval from the shipped posterior), grouped by the schema's groups. A
 control whose value differs from the scenario's carries a "modified" marker.
 A few parameters are the **key what-ifs** a class starts with; Explore shows
 them in a panel of their own, above the groups.
@@ -19,6 +20,7 @@ import solara
 
 from alliance_sim.core.errors import AllianceSimError, ParameterError
 from alliance_sim.core.params import GROUPS, SCHEMA, Kind, Parameter, Params, check_seed
+from alliance_sim.core.posterior import parameter_help
 from alliance_sim.ui.share import value_text
 from alliance_sim.ui.style import CONTROL_CLASS
 
@@ -108,7 +110,9 @@ def ParameterControl(
             solara.InputText(label, value=str(value), on_value=changed, continuous_update=False)
         if modified:
             solara.Text(modified_text(spec, baseline), classes=["modified-marker"])
-        solara.Text(spec.help, classes=["control-help", "hide-in-projector"])
+        solara.Text(  # with a calibrated parameter's 90% credible interval
+            parameter_help(spec.name), classes=["control-help", "hide-in-projector"]
+        )
     return column
 
 
