@@ -63,7 +63,6 @@ def small() -> ValidationResult:
 
 
 # --- what CI requires -------------------------------------------------------------------------
-@pytest.mark.xfail(strict=False, reason="model revision in progress (issue 16)")
 def test_every_calibration_target_passes_with_the_default_parameters_and_the_ci_seed(result):
     missed = result.targets.loc[
         ~result.targets["passed"], ["id", "simulated", "simulated_low", "simulated_high"]
