@@ -214,28 +214,25 @@ def _uncertainty_box(rc):
 
 
 def test_the_compare_pages_switch_runs_the_comparison_with_parameter_uncertainty():
-    import ipyvuetify as v
-    import ipywidgets
     import solara
-    from ui_helpers import wait_for
+    from ui_helpers import figures, markdown_text, shown_text, wait_for
 
     from alliance_sim.ui.compare_page import Compare
 
-    def html() -> str:
-        return "\n".join(str(w.template) for w in rc.find(v.VuetifyTemplate).widgets)
+    def text() -> str:
+        return shown_text(rc) + "\n" + markdown_text(rc)
 
     _, rc = solara.render(Compare(), handle_error=False)
-    assert wait_for(lambda: rc.find(ipywidgets.Image).widgets, 120), "no comparison figure"
-    assert "parameter uncertainty" not in html()
+    assert wait_for(lambda: figures(rc), 120), "no comparison figure"
+    assert "sampling and parameter uncertainty" not in text()
     _uncertainty_box(rc).v_model = True
-    assert wait_for(lambda: "sampling and parameter uncertainty" in html(), 120)
+    assert wait_for(lambda: "sampling and parameter uncertainty" in text(), 120)
 
 
 def test_the_trials_pages_switch_runs_the_trials_with_parameter_uncertainty():
     import ipyvuetify as v
-    import ipywidgets
     import solara
-    from ui_helpers import shown_text, wait_for
+    from ui_helpers import figures, markdown_text, shown_text, wait_for
 
     from alliance_sim.ui.trials_page import Trials
 
@@ -243,8 +240,10 @@ def test_the_trials_pages_switch_runs_the_trials_with_parameter_uncertainty():
     rc.find(v.Slider, label="Replicate trials (each with new patients)").widget.v_model = 3
     _uncertainty_box(rc).v_model = True
     rc.find(v.Btn, children=["Run trial"]).widget.click()
-    assert wait_for(lambda: rc.find(ipywidgets.Image).widgets, 120), "no trial figure"
-    assert "patients' sampling and parameter uncertainty" in shown_text(rc)
+    assert wait_for(lambda: figures(rc), 120), "no trial figure"
+    assert "patients' sampling and parameter uncertainty" in (
+        shown_text(rc) + "\n" + markdown_text(rc)
+    )
 
 
 def test_the_apps_parameter_help_shows_a_calibrated_parameters_credible_interval():
