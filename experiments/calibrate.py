@@ -36,6 +36,7 @@ from scipy import optimize
 from scipy.stats import qmc
 
 from alliance_sim.core.params import SCHEMA
+from alliance_sim.validation.calibration import PRIOR
 from alliance_sim.validation.judge import validate
 from alliance_sim.validation.patterns import PATTERNS
 
@@ -44,27 +45,9 @@ SEED = 424242
 """Common random numbers: every candidate is scored with this seed."""
 REPLICATES = 60
 
-SPACE: dict[str, tuple[float, float]] = {
-    # the immediate effects of a session (Fuentes 2014 arms)
-    "contextual_relief": (0.3, 0.9),
-    "ritual_relief": (0.05, 0.2),
-    "device_relief": (0.1, 0.3),
-    # the pace of recovery over an episode (exercise vs none; disability change, its spread)
-    "relief_retention": (0.0, 0.3),
-    "natural_recovery": (0.0, 0.02),
-    "exercise_effect": (0.02, 0.12),
-    "disability_fluctuation": (0.05, 0.3),
-    # engagement
-    "p_attend_typical": (0.75, 0.97),
-    "p_dropout_typical": (0.005, 0.04),
-    "adherence_typical": (0.6, 0.9),
-    # the questionnaires: level, spread, ceiling, clinician level, agreement
-    "patient_rating_bias": (-0.05, 0.15),
-    "patient_leniency_sd": (0.05, 0.2),
-    "therapist_rating_bias": (-0.1, 0.1),
-    "therapist_insight": (0.05, 0.5),
-}
-"""The calibrated parameters and the range searched for each."""
+SPACE: dict[str, tuple[float, float]] = dict(PRIOR)
+"""The calibrated parameters and the range searched for each: the ABC prior's ranges
+(:data:`alliance_sim.validation.calibration.PRIOR`), written once."""
 
 HALF_WIDTHS: tuple[float, ...] = (1.0, 0.25, 0.12, 0.06)
 """The search boxes: the whole space, then boxes of these half-widths around the best point."""
