@@ -178,7 +178,6 @@ class Experiment:
     results: Path | None = None
     sessions: bool = False
     executor: str | None = None
-    scheduler: str | None = None
     source: str = "<mapping>"
     mapping: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
     """The experiment as a plain mapping (what the manifest records; paths resolved)."""
@@ -327,7 +326,6 @@ class _Parser:
                 "a scheduler is given on the command line only (--executor dask"
                 " --scheduler ADDRESS), never in a file that may have been shared",
             )
-        scheduler = None
         n = design.get("n")
         experiment = Experiment(
             name=name,
@@ -347,7 +345,6 @@ class _Parser:
             results=Path(results) if results is not None else None,
             sessions=sessions,
             executor=executor,
-            scheduler=scheduler,
             source=self.source,
             mapping=self.mapping(data, scenario_ref, design),
         )

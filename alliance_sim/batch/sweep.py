@@ -240,10 +240,7 @@ def _run(
 ) -> SweepResult:
     owned = isinstance(executor, str)  # close only what this call opened
     if isinstance(executor, str):
-        where = "scheduler"
-        if scheduler is None and experiment.scheduler is not None:
-            scheduler, where = experiment.scheduler, f"{experiment.source}: scheduler"
-        backend = open_backend(executor, workers, scheduler, where=where)
+        backend = open_backend(executor, workers, scheduler, where="scheduler")
     else:
         backend = as_backend(executor)
     stored_before = store.stored if store is not None else 0

@@ -131,11 +131,9 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     csv = check_csv_path(args.csv)
     folder = Path(args.results) if args.results else default_results_folder(experiment)
     executor = args.executor or experiment.executor or "processes"
-    scheduler, where = args.scheduler, "--scheduler"
-    if scheduler is None and experiment.scheduler is not None:
-        scheduler, where = experiment.scheduler, f"{experiment.source}: scheduler"
+    scheduler = args.scheduler  # never from the file (see batch/spec.py)
     if scheduler is not None and executor != "dask":
-        raise AllianceSimError(f"{where}: a scheduler address needs --executor dask")
+        raise AllianceSimError("--scheduler: a scheduler address needs --executor dask")
     n_points, n_runs = experiment.n_points(), experiment.n_runs()
     print(
         f"experiment {experiment.name} ({experiment.source}): {experiment.method} design,"
@@ -155,7 +153,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         start = time.perf_counter()
         try:
             try:
-                backend = open_backend(executor, args.workers, scheduler, where=where)
+                backend = open_backend(executor, args.workers, scheduler, where="--scheduler")
             except BaseException:
                 store.discard_new()  # a sweep that cannot start leaves no new folder
                 raise
