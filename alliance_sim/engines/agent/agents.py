@@ -32,7 +32,6 @@ from alliance_sim.core.draws import (
 from alliance_sim.rules import phases
 from alliance_sim.rules.alliance import collaborative_alliance, overall_alliance
 from alliance_sim.rules.attendance import progress
-from alliance_sim.rules.questionnaires import WAI_SR, WATOCI_9
 
 if TYPE_CHECKING:
     from alliance_sim.engines.agent.model import ClinicModel
@@ -357,38 +356,16 @@ class Patient(Agent):
             z[Z_GPE],
         )
 
-    def fill_in_questionnaires(
-        self, noise: npt.NDArray[np.float64]
-    ) -> list[tuple[str, str, tuple[float, ...]]]:
-        """Phase 8: answer WAI-SR (patient and therapist forms) and WATOCI-9 (patient).
+    def take_scores(self, scores: dict[str, float]) -> None:
+        """Phase 8: keep this session's questionnaire scores (NaN if the patient did not attend).
 
-        ``noise`` is this patient's row of block B (standard normals). Returns
-        the forms as ``(rater, instrument, answers)``; the scores are kept on
-        the patient. Patients who did not attend fill in nothing.
+        The clinic hands every patient their forms at once
+        (:meth:`~alliance_sim.engines.agent.model.ClinicModel.observation`): a survey is the
+        observer's act, and one call of the phase over every patient costs what two or
+        three patients' calls did.
         """
-        params = self.model.params
-        forms = phases.observation(
-            self.attended,
-            self.goal_agreement,
-            self.task_agreement,
-            self.bond,
-            params.patient_rating_bias,
-            params.therapist_rating_bias,
-            self.leniency,
-            self.therapist.leniency,
-            params.therapist_insight,
-            params.item_noise_sd,
-            noise,
-        )
-        for name, value in forms.scores.items():
+        for name, value in scores.items():
             setattr(self, name, value)
-        if not self.attended:
-            return []
-        return [
-            ("patient", WAI_SR.name, tuple(forms.patient_wai.tolist())),
-            ("therapist", WAI_SR.name, tuple(forms.therapist_wai.tolist())),
-            ("patient", WATOCI_9.name, tuple(forms.patient_watoci.tolist())),
-        ]
 
     def clear_scores(self) -> None:
         """Forget the questionnaire scores (they are recorded only on measured sessions)."""

@@ -19,6 +19,7 @@ from alliance_sim.engines.agent.agents import Patient, Physiotherapist
 from alliance_sim.engines.agent.reporters import MODEL_REPORTERS, PATIENT_REPORTERS
 from alliance_sim.rules import phases
 from alliance_sim.rules.phases import PHASES
+from alliance_sim.rules.questionnaires import WAI_SR, WATOCI_9
 
 __all__ = ["PATIENT_METHODS", "PHASES", "ClinicModel"]
 
@@ -29,11 +30,12 @@ PATIENT_METHODS: dict[str, str] = {
     "self_efficacy": "update_self_efficacy",
     "adherence": "exercise",
     "outcomes": "recover",
-    "observation": "fill_in_questionnaires",
+    "observation": "take_scores",
 }
 """The :class:`~alliance_sim.engines.agent.agents.Patient` method of each phase (phase 7, learning, is
-:meth:`~alliance_sim.engines.agent.agents.Physiotherapist.learn`). A phase method of the model and the phase
-function of :mod:`alliance_sim.rules.phases` carry the phase's name."""
+:meth:`~alliance_sim.engines.agent.agents.Physiotherapist.learn`; in phase 8, observation, the clinic
+fills in every patient's forms at once and each patient keeps their scores). A phase method of the
+model and the phase function of :mod:`alliance_sim.rules.phases` carry the phase's name."""
 
 
 class ClinicModel(Model):
@@ -190,11 +192,46 @@ class ClinicModel(Model):
                 therapist.learn()
 
     def observation(self) -> None:
-        """Phase 8: questionnaires on measured sessions, then data collection."""
+        """Phase 8: questionnaires on measured sessions, then data collection.
+
+        On a measured session the clinic gives every patient and their therapist
+        the forms at once, as one survey: the phase function runs over arrays of
+        all patients (patient order, block B row by row, as the cohort engine
+        does); patients who did not attend answer nothing (their scores are NaN,
+        their forms are not kept).
+        """
+        patients = self.patients_in_order
         if self.session in self.measured_sessions:
-            noise = draw_questionnaires(self.rng, len(self.patients_in_order))
-            for patient, row in zip(self.patients_in_order, noise, strict=True):
-                for rater, instrument, answers in patient.fill_in_questionnaires(row):
+            params = self.params
+            noise = draw_questionnaires(self.rng, len(patients))
+            attended = np.array([patient.attended for patient in patients], dtype=bool)
+            forms = phases.observation(
+                attended,
+                np.array([patient.goal_agreement for patient in patients]),
+                np.array([patient.task_agreement for patient in patients]),
+                np.array([patient.bond for patient in patients]),
+                params.patient_rating_bias,
+                params.therapist_rating_bias,
+                np.array([patient.leniency for patient in patients]),
+                np.array([patient.therapist.leniency for patient in patients]),
+                params.therapist_insight,
+                params.item_noise_sd,
+                noise,
+            )
+            scores = {name: np.asarray(values).tolist() for name, values in forms.scores.items()}
+            answers = [
+                (rater, instrument, table.tolist())
+                for rater, instrument, table in (
+                    ("patient", WAI_SR.name, forms.patient_wai),
+                    ("therapist", WAI_SR.name, forms.therapist_wai),
+                    ("patient", WATOCI_9.name, forms.patient_watoci),
+                )
+            ]
+            for i, patient in enumerate(patients):
+                patient.take_scores({name: values[i] for name, values in scores.items()})
+                if not patient.attended:
+                    continue
+                for rater, instrument, rows in answers:
                     self.forms.append(
                         (
                             self.session,
@@ -202,11 +239,11 @@ class ClinicModel(Model):
                             patient.therapist_id,
                             rater,
                             instrument,
-                            answers,
+                            tuple(rows[i]),
                         )
                     )
         else:
-            for patient in self.patients_in_order:
+            for patient in patients:
                 patient.clear_scores()
         self.datacollector.collect(self)
 
