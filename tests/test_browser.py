@@ -465,6 +465,41 @@ def test_the_clinic_view_draws_every_patient_updates_on_step_and_opens_a_traject
     screenshot(page, "explore-clinic-view", 1366, 768)
 
 
+def test_the_server_busy_bar_stands_still(offline):
+    """Solara's busy bar appears without a fade and does not run (one redraw, not sixty a second).
+
+    The bar is Vuetify's indeterminate progress line, drawn while the server takes
+    longer than 0.3 s; its moving parts are put in place here as Vuetify draws them.
+    """
+    page = offline("/")
+    page.get_by_role("button", name="Step").wait_for()
+    styles = page.evaluate(
+        """() => {
+            const bar = document.querySelector('.v-application--wrap > .v-progress-linear--absolute');
+            const moving = document.createElement('div');
+            moving.className = 'v-progress-linear__indeterminate v-progress-linear__indeterminate--active';
+            moving.innerHTML = '<div class="long primary"></div><div class="short primary"></div>';
+            bar.appendChild(moving);
+            const long = getComputedStyle(moving.querySelector('.long'));
+            const short = getComputedStyle(moving.querySelector('.short'));
+            const result = {
+                bar: getComputedStyle(bar).transitionDuration,
+                long: long.animationName, longRight: long.right,
+                short: short.animationName, shortShown: short.display,
+            };
+            moving.remove();
+            return result;
+        }"""
+    )
+    assert styles == {
+        "bar": "0s",
+        "long": "none",
+        "longRight": "0px",
+        "short": "none",
+        "shortShown": "none",
+    }
+
+
 def scroll_to(page, selector: str) -> None:
     page.locator(selector).first.evaluate("e => e.scrollIntoView({block: 'start'})")
     page.wait_for_timeout(300)

@@ -10,6 +10,7 @@ browser tests (tests/test_browser.py) drive the same on a real server.
 from __future__ import annotations
 
 import itertools
+import json
 import threading
 
 import ipyvuetify as v
@@ -59,8 +60,13 @@ def slider(rc, label: str):
 
 
 def clinic_view(rc):
-    (view,) = [w for w in rc.find(v.VuetifyTemplate).widgets if hasattr(w, "patients")]
+    (view,) = [w for w in rc.find(v.VuetifyTemplate).widgets if hasattr(w, "patients_json")]
     return view
+
+
+def marks(rc) -> list[list]:
+    """The clinic view's patients as the browser receives them: [id, x, y, colour, state]."""
+    return json.loads(clinic_view(rc).patients_json)
 
 
 def download(rc, suffix: str) -> bytes:
@@ -169,7 +175,8 @@ def test_the_clinic_view_draws_every_patient_around_their_therapist_and_says_so(
     _, rc = solara.render(Explore(), handle_error=False)
     view = clinic_view(rc)
     n_patients = int(SCHEMA["n_patients"].default)
-    assert len(view.patients) == n_patients
+    assert len(marks(rc)) == n_patients
+    assert sorted(p[0] for p in marks(rc)) == list(range(n_patients))
     assert len(view.therapists) == int(SCHEMA["n_therapists"].default)
     assert view.description.startswith(
         f"Clinic view: {SCHEMA['n_therapists'].default} physiotherapists, {n_patients} patients, "
@@ -179,10 +186,10 @@ def test_the_clinic_view_draws_every_patient_around_their_therapist_and_says_so(
 
 def test_the_clinic_view_updates_on_step():
     _, rc = solara.render(Explore(), handle_error=False)
-    before = [list(p) for p in clinic_view(rc).patients]
+    before = marks(rc)
     step(rc)
     step(rc)
-    after = clinic_view(rc).patients
+    after = marks(rc)
     assert after != before  # places and colours follow the alliance
     assert "after 2 of 10 sessions" in clinic_view(rc).description
     states = {p[4] for p in after}
@@ -240,10 +247,10 @@ def test_clicking_a_patient_in_the_clinic_view_opens_their_trajectory():
 def test_the_clinic_view_can_be_coloured_by_another_variable():
     _, rc = solara.render(Explore(), handle_error=False)
     step(rc)
-    by_alliance = [p[3] for p in clinic_view(rc).patients]
+    by_alliance = [p[3] for p in marks(rc)]
     chooser = next(w for w in rc.find(v.Select).widgets if w.label == "Colour the patients by")
     chooser.v_model = "Pain (mm, 0–100)"
-    assert [p[3] for p in clinic_view(rc).patients] != by_alliance
+    assert [p[3] for p in marks(rc)] != by_alliance
     assert "colour: pain" in clinic_view(rc).description
 
 

@@ -113,3 +113,19 @@ def test_the_memory_benchmark_reports_the_server_memory_after_every_round():
         result["last_over_first"]
         == result["rss_mb_after_round"][1] / result["rss_mb_after_round"][0]
     )
+
+
+def test_the_server_leaves_its_libraries_out_of_collection_and_collects_in_full_rarely():
+    from alliance_sim.ui import app
+
+    before = gc.get_threshold()
+    try:
+        gc.set_threshold(700, 10, 10)  # Python's defaults, as a fresh server starts
+        frozen = gc.get_freeze_count()
+        app.settle_imports()
+        assert gc.get_freeze_count() >= frozen
+        assert gc.get_freeze_count() > 0
+        assert gc.get_threshold() == (700, 10, app.FULL_COLLECTION_AFTER)
+        assert app.FULL_COLLECTION_AFTER > 10
+    finally:
+        gc.set_threshold(*before)

@@ -85,15 +85,28 @@ routes = [
 view comes last and has no tab."""
 
 
+FULL_COLLECTION_AFTER = 100
+"""Younger-generation collections between two full ones (Python's default: 10)."""
+
+
 def settle_imports() -> None:
     """Take everything loaded so far (Solara, pandas, matplotlib, Mesa …) out of garbage collection.
 
     The server imports this module once, at start. Those ~290,000 objects live as
     long as the server; left to the collector, every full collection walks them
     again (about 0.1 s on a small machine) while every browser session waits.
+
+    Full collections are also made rarer (:data:`FULL_COLLECTION_AFTER`): each walks
+    every open session's objects, and with ten students stepping at once they came
+    two or three times a round and stopped every session for 0.1–0.2 s each. Cycles
+    of garbage still go: in the younger generations as before, in full when a
+    session closes (:func:`alliance_sim.ui.memory.release_memory_soon`) and when the
+    rarer full collection comes.
     """
     gc.collect()
     gc.freeze()
+    young, middle, _ = gc.get_threshold()
+    gc.set_threshold(young, middle, FULL_COLLECTION_AFTER)
 
 
 settle_imports()

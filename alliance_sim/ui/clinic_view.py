@@ -17,6 +17,7 @@ the same picture with matplotlib, for a PNG download.
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -232,14 +233,20 @@ def ClinicViewDrawing(
     width: float,
     height: float,
     therapists: list[dict[str, Any]],
-    patients: list[list[Any]],
+    patients_json: str,
     mark: float,
     selected: int | None,
     description: str,
     rim: float,
     event_select: Callable[[int], None],
 ) -> None:
-    """The clinic view as the browser draws it (``clinic_view.vue``)."""
+    """The clinic view as the browser draws it (``clinic_view.vue``).
+
+    The patients travel as one JSON text (``[[id, x, y, colour, state], …]``), not
+    as a list: a list of hundreds of small lists was walked item by item by the
+    server on every step (to compare it, check it and send it) and made deeply
+    reactive by the browser, for every student stepping at once.
+    """
 
 
 @solara.component
@@ -260,7 +267,7 @@ def ClinicView(
         width=picture.width,
         height=picture.height,
         therapists=picture.therapists,
-        patients=picture.patients,
+        patients_json=json.dumps(picture.patients, separators=(",", ":")),
         mark=picture.mark,
         selected=selected,
         description=picture.description,

@@ -75,6 +75,7 @@ __all__ = [
     "ExplorePage",
     "LiveClinic",
     "clinic_now",
+    "clinic_table",
     "patient_figure",
     "patient_states",
     "setup_title",
@@ -114,14 +115,26 @@ class Before:
     """Its set-up, as the page says it (parameters by their labels)."""
 
 
+def _plain_names(names: list[str]) -> pd.Index:
+    # Column names as plain Python strings: pandas 3 would keep them as Arrow strings, and
+    # building and looking up that index cost a step more than the numbers in the table.
+    return pd.Index(names, dtype=object)
+
+
 def patient_states(model: ClinicModel) -> pd.DataFrame:
     """Every patient's current state, one row each (the patient table)."""
-    rows = [
-        {column: getattr(patient, column) for column in PATIENT_COLUMNS}
-        for patient in model.patients_in_order
-    ]
-    frame = pd.DataFrame(rows, columns=list(PATIENT_COLUMNS))
+    columns = {
+        column: [getattr(patient, column) for patient in model.patients_in_order]
+        for column in PATIENT_COLUMNS
+    }
+    frame = pd.DataFrame(columns, columns=_plain_names(list(PATIENT_COLUMNS)))
     return frame.round(3)
+
+
+def clinic_table(model: ClinicModel) -> pd.DataFrame:
+    """The clinic's means so far, one row per session (the data collector's model table)."""
+    means = model.datacollector.model_vars
+    return pd.DataFrame(means, columns=_plain_names(list(means)))
 
 
 def patient_figure(
@@ -203,15 +216,16 @@ def shared_live_plot(title: str, n_sessions: int, before: str | None = None) -> 
 
 
 @solara.component
-def ClinicNow(session: int, clinic: pd.DataFrame) -> solara.Element:
+def ClinicNow(session: int, now: list[tuple[str, str]]) -> solara.Element:
     """The numbers under the plots: where the clinic stands after this session.
 
-    One piece of HTML, so that a step sends the browser one update for all of them
-    (eight separate texts were eight messages per step, per student).
+    ``now`` is :func:`clinic_now` of the clinic table. One piece of HTML, so that a
+    step sends the browser one update for all of them (eight separate texts were
+    eight messages per step, per student).
     """
     values = "".join(
         f'<span class="clinic-now-value">{escape(label)}: {escape(value)}</span>'
-        for label, value in clinic_now(clinic)
+        for label, value in now
     )
     return solara.HTML(
         unsafe_innerHTML=(
@@ -318,11 +332,15 @@ def LiveClinic(
     # The panel keeps the same children in the same places from session 0 on: an element
     # that appeared or vanished would shift the ones after it, and the browser would build
     # every later widget again (the first step used to cost a page ~20 new widgets).
+    # Each is worked out once per session (or colouring), not again when a patient is
+    # chosen; the dependencies are cheap to compare (the tables themselves are not).
     session = model.session
-    clinic = model.datacollector.get_model_vars_dataframe()
+    clinic = solara.use_memo(lambda: clinic_table(model), [model, session])
     before_clinic = before.clinic if before is not None else None
-    picture = clinic_picture(model, colour_by)
-    states = patient_states(model)
+    now = solara.use_memo(lambda: clinic_now(clinic), [model, session])
+    png = solara.use_memo(lambda: plot.png(clinic, before_clinic), [model, session, plot, before])
+    picture = solara.use_memo(lambda: clinic_picture(model, colour_by), [model, session, colour_by])
+    states = solara.use_memo(lambda: patient_states(model), [model, session])
     # What changes only with the clinic, its title, its "before" or the colours is built once
     # and kept (the same element is not drawn again): a step redraws the controls of time,
     # the plot, the numbers, the clinic view and the table, and nothing else.
@@ -334,7 +352,7 @@ def LiveClinic(
     def plot_download() -> solara.Element:
         def draw() -> bytes:
             figure = clinic_figure(
-                model.datacollector.get_model_vars_dataframe(),
+                clinic_table(model),
                 _wrapped(f"Now: {title}"),
                 model.n_sessions,
                 before=before_clinic,
@@ -438,10 +456,10 @@ def LiveClinic(
         with rv.Sheet(elevation=0, class_="results-grid"):
             with solara.Column(gap="4px", classes=["live-plot"]):
                 # Drawn from session 0 (empty axes), so a step only updates the picture.
-                solara.Image(plot.png(clinic, before_clinic))
+                solara.Image(png)
                 solara.Column(gap="0px", children=[plot_caption])
                 # The numbers' row is there from session 0 too: a step changes text, adds nothing.
-                ClinicNow(session, clinic)
+                ClinicNow(session, now)
                 solara.Column(gap="0px", children=[plot_downloads])
             with solara.Column(gap="4px", classes=["clinic-view-panel"]):
                 ClinicView(picture, selected, select)
@@ -571,7 +589,7 @@ def ExplorePage() -> solara.Element:
         # Not under the lock: replacing the model runs close() above, which takes it.
         if change and model.session > 0:  # the run that was there becomes the "before"
             with lock:
-                table = model.datacollector.get_model_vars_dataframe().copy()
+                table = clinic_table(model)
             set_before(
                 Before(
                     table,

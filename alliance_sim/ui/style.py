@@ -92,6 +92,18 @@ APP_CSS = f"""
     .results-grid {{ grid-template-columns: minmax(0, 1fr); }}
     .patient-detail {{ grid-template-columns: minmax(0, 1fr); }}
 }}
+/* Solara's "the server is working" bar (after 0.3 s): a still bar that appears and goes at
+   once, not a running one that fades. Its animation and fades redraw every waiting page sixty
+   times a second; with ten students stepping at once on one machine the browsers spent more
+   on them than the server spent on the sessions. */
+.v-application--wrap > .v-progress-linear--absolute,
+.v-application--wrap > .v-progress-linear--absolute * {{ transition: none !important; }}
+.v-application--wrap > .v-progress-linear--absolute .v-progress-linear__indeterminate .long {{
+    animation: none !important; left: 0; right: 0;
+}}
+.v-application--wrap > .v-progress-linear--absolute .v-progress-linear__indeterminate .short {{
+    animation: none !important; display: none;
+}}
 .v-main {{ overflow-x: hidden; }}
 .app-frame {{ gap: 4px !important; }}
 .app-frame .v-tabs > .v-tabs-bar {{ height: 40px; }}
