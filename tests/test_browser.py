@@ -90,7 +90,8 @@ def clinic_now(page) -> dict[str, str]:
 def step(page, to_session: int) -> None:
     page.get_by_role("button", name="Step").click()
     page.get_by_text(f"Session {to_session} of").wait_for()
-    page.locator(".clinic-now-value").first.wait_for()
+    # the numbers under the plots come in their own update, after the session's label
+    page.get_by_text(f"After session {to_session} (clinic means)").wait_for()
 
 
 def set_slider_to_minimum(page, label: str) -> None:
