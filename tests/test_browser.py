@@ -466,8 +466,9 @@ def test_the_clinic_view_draws_every_patient_updates_on_step_and_opens_a_traject
     screenshot(page, "explore-clinic-view", 1366, 768)
 
 
-def test_the_server_busy_bar_stands_still(offline):
-    """Solara's busy bar appears without a fade and does not run (one redraw, not sixty a second).
+def test_the_busy_bar_and_the_time_controls_change_at_once_without_animating(offline):
+    """Solara's busy bar appears without a fade and does not run, and the Step button greys
+    out at once when the episode ends (one redraw, not sixty a second, for every student).
 
     The bar is Vuetify's indeterminate progress line, drawn while the server takes
     longer than 0.3 s; its moving parts are put in place here as Vuetify draws them.
@@ -483,7 +484,10 @@ def test_the_server_busy_bar_stands_still(offline):
             bar.appendChild(moving);
             const long = getComputedStyle(moving.querySelector('.long'));
             const short = getComputedStyle(moving.querySelector('.short'));
+            const stepButton = [...document.querySelectorAll('.time-controls button')].find(
+                b => b.textContent.trim().toLowerCase() === 'step');
             const result = {
+                step: getComputedStyle(stepButton).transitionDuration,
                 bar: getComputedStyle(bar).transitionDuration,
                 long: long.animationName, longRight: long.right,
                 short: short.animationName, shortShown: short.display,
@@ -493,6 +497,7 @@ def test_the_server_busy_bar_stands_still(offline):
         }"""
     )
     assert styles == {
+        "step": "0s",
         "bar": "0s",
         "long": "none",
         "longRight": "0px",

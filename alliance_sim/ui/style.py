@@ -104,6 +104,9 @@ APP_CSS = f"""
 .v-application--wrap > .v-progress-linear--absolute .v-progress-linear__indeterminate .short {{
     animation: none !important; display: none;
 }}
+/* Step, Play, Pause, Reset change state at once: when the episode ends, fading two buttons
+   to grey redrew the page some twenty times, for every student at once. */
+.time-controls .v-btn {{ transition: none !important; }}
 .v-main {{ overflow-x: hidden; }}
 .app-frame {{ gap: 4px !important; }}
 .app-frame .v-tabs > .v-tabs-bar {{ height: 40px; }}
