@@ -644,12 +644,32 @@ def test_projector_mode_shows_larger_type_and_fewer_controls(offline):
     assert page.locator(".key-what-ifs").is_visible()  # the key what-ifs stay
     assert not page.get_by_label("Seed (same seed, same clinic)").is_visible()
     step(page, 1)
+    # the clinic's plot fills its column (its type grows with it), drawn at twice the pixels
+    page.set_viewport_size({"width": 1920, "height": 1080})
+    page.wait_for_function(f"() => ({PLOT_SIZE})()[1] >= 1600")
+    shown, natural, column = page.evaluate(PLOT_SIZE)
+    assert shown >= column - 2 and shown > 1000
+    screenshot(page, "explore-projector-1920", 1920, 1080)
     screenshot(page, "explore-projector", 1366, 768)
     page.get_by_text("Projector", exact=True).click()  # the switch in the title bar
     page.wait_for_function(
         "() => parseFloat(getComputedStyle(document.documentElement).fontSize) < 20"
     )
     page.get_by_text("All parameters").wait_for(state="visible", timeout=10_000)
+    page.wait_for_function(f"() => ({PLOT_SIZE})()[1] < 1000")  # the plot at its own size again
+    shown, natural, column = page.evaluate(PLOT_SIZE)
+    assert shown <= natural and shown <= column  # never stretched outside projector mode
+    assert page.get_by_text("Session 1 of 10").is_visible()  # the same clinic, not a new one
+    page.get_by_text("Projector", exact=True).click()
+    page.get_by_text("All parameters").wait_for(state="hidden", timeout=10_000)
+    assert page.get_by_text("Session 1 of 10").is_visible()
+
+
+PLOT_SIZE = """() => {
+    const image = document.querySelector('.live-plot img');
+    return [image.getBoundingClientRect().width, image.naturalWidth,
+            image.parentElement.getBoundingClientRect().width];
+}"""
 
 
 LAYOUT_JS = r"""

@@ -9,6 +9,7 @@ browser tests (tests/test_browser.py) drive the same on a real server.
 
 from __future__ import annotations
 
+import io
 import itertools
 import json
 import threading
@@ -363,6 +364,38 @@ def test_projector_mode_adds_its_style_and_the_layout_hides_the_teachers_view_ta
             if PROJECTOR_CSS.strip()[:20] in str(getattr(w, "template", ""))
         ]
         assert styles
+    finally:
+        projector.set(False)
+
+
+def test_switching_projector_mode_keeps_the_clinic_and_enlarges_its_plot():
+    from PIL import Image
+
+    from alliance_sim.ui.app import Layout
+    from alliance_sim.ui.explore_page import PROJECTOR_DPI
+    from alliance_sim.ui.present import projector
+
+    def plot_width(rc) -> int:
+        (image,) = rc.find(ipywidgets.Image).widgets
+        return Image.open(io.BytesIO(image.value)).size[0]
+
+    def after_session(rc, n: int) -> bool:  # the numbers under the plots
+        return any(
+            f"After session {n} (clinic means)" in w.unsafe_innerHTML
+            for w in rc.find(SolaraHTML).widgets
+        )
+
+    _, rc = solara.render(Layout(children=[Explore()]), handle_error=False)
+    step(rc)
+    assert after_session(rc, 1)
+    ordinary = plot_width(rc)
+    try:
+        projector.set(True)
+        assert after_session(rc, 1)  # the same clinic, not a new one
+        assert plot_width(rc) == ordinary * PROJECTOR_DPI // 72
+        projector.set(False)
+        assert after_session(rc, 1)
+        assert plot_width(rc) == ordinary
     finally:
         projector.set(False)
 

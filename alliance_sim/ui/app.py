@@ -55,8 +55,9 @@ def Layout(children: list[solara.Element] | None = None) -> solara.Element:
         solara.Column(classes=["app-frame"]),
     ):
         solara.Style(APP_CSS)
-        if projector.value:
-            solara.Style(PROJECTOR_CSS)
+        # Always there (empty when off): a child that came and went would shift the page after
+        # it to a new place in the tree, and switching projector mode started the page again.
+        solara.Style(PROJECTOR_CSS if projector.value else "")
         with solara.AppBarTitle():
             solara.Text("alliance-sim: the therapeutic alliance")
         with solara.AppBar():

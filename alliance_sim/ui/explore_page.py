@@ -203,16 +203,22 @@ def _wrapped(title: str) -> str:
     return textwrap.fill(title, TITLE_WIDTH, break_on_hyphens=False, max_lines=3, placeholder=" …")
 
 
+PROJECTOR_DPI = 144
+"""The clinic picture's resolution in projector mode, where it fills the column's width."""
+
+
 @lru_cache(maxsize=LIVE_PLOTS_KEPT)
-def shared_live_plot(title: str, n_sessions: int, before: str | None = None) -> LiveClinicPlot:
-    """The clinic picture for ``title``, ``n_sessions`` and ``before``, shared by every session.
+def shared_live_plot(
+    title: str, n_sessions: int, before: str | None = None, dpi: int = 72
+) -> LiveClinicPlot:
+    """The clinic picture for ``title``, ``n_sessions``, ``before`` and ``dpi``, shared by every session.
 
     A picture's axes and labels are some 19,000 Python objects; kept once per
     session, they made up most of a session's memory, and every full garbage
     collection (which stops all sessions at once) walked them all. Pictures are
     thread-safe, so sessions showing the same clinic title share one.
     """
-    return LiveClinicPlot(title, n_sessions, before=before)
+    return LiveClinicPlot(title, n_sessions, dpi=dpi, before=before)
 
 
 @solara.component
@@ -274,7 +280,9 @@ def LiveClinic(
     selected, set_selected = solara.use_state(cast(int | None, None))
     failure, set_failure = solara.use_state(cast(str | None, None))
     colour_by, set_colour_by = solara.use_state("alliance")
-    plot = shared_live_plot(_wrapped(f"Now: {title}"), model.n_sessions, _before_label(before))
+    # On a projector the picture fills the column (larger type), drawn sharper to match.
+    dpi = PROJECTOR_DPI if projector.value else 72
+    plot = shared_live_plot(_wrapped(f"Now: {title}"), model.n_sessions, _before_label(before), dpi)
 
     def reset_view() -> None:  # a new clinic: nothing playing, nobody selected, no failure
         set_playing(False)

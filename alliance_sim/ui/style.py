@@ -122,5 +122,8 @@ html { font-size: 20px !important; }
 .v-application .v-slider__thumb-label { font-size: 0.9rem !important; }
 .page-grid { grid-template-columns: minmax(280px, 420px) minmax(0, 1fr); }
 .clinic-now { font-size: 1.1rem; }
+.results-grid { grid-template-columns: minmax(0, 1fr); }
+.live-plot img, .patient-detail img { width: 100%; max-width: 100%; }
 """
-"""Projector mode: larger type, and what is marked ``hide-in-projector`` hidden."""
+"""Projector mode: larger type (figures fill their column), and what is marked
+``hide-in-projector`` hidden."""
