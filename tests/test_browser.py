@@ -427,7 +427,7 @@ def test_restore_defaults_returns_to_the_scenarios_values(offline):
     assert restore.is_disabled()
     set_slider_to_minimum(page, EMPATHY)
     set_slider_to_minimum(page, POWER_SHARING)
-    page.get_by_text("Power-sharing style (mean) = 0").wait_for()
+    page.locator(".setup-now").get_by_text("Power-sharing style (mean) = 0").wait_for()
     assert page.locator(".modified-marker").count() == 2
     restore.click()
     page.wait_for_function(

@@ -110,9 +110,7 @@ class Before:
     clinic: pd.DataFrame
     """Its clinic table (the sessions it ran before the change)."""
     title: str
-    """Its set-up, as the plot names it."""
-    text: str
-    """Its set-up, as the page says it (parameters by their labels)."""
+    """Its set-up, as the plot and the page name it (parameters by their labels)."""
 
 
 def _plain_names(names: list[str]) -> pd.Index:
@@ -191,11 +189,9 @@ def clinic_now(clinic: pd.DataFrame) -> list[tuple[str, str]]:
     return pairs
 
 
-def setup_title(
-    name: str, params: Params, baseline: Params, seed: int, labels: bool = False
-) -> str:
-    """The set-up in one line: the scenario, every parameter that differs from it, the seed."""
-    changes = describe_changes(params, baseline, labels=labels)
+def setup_title(name: str, params: Params, baseline: Params, seed: int) -> str:
+    """The set-up in one line: the scenario, each changed parameter by its label, the seed."""
+    changes = describe_changes(params, baseline, labels=True)
     return name + (" + " + ", ".join(changes) if changes else "") + f" · seed {seed}"
 
 
@@ -264,7 +260,6 @@ def LiveClinic(
     model: ClinicModel,
     lock: threading.Lock,
     title: str,
-    text: str,
     before: Before | None,
     error: str | None,
     on_reset: Callable[[], None],
@@ -272,8 +267,8 @@ def LiveClinic(
     """The clinic: the controls of time, the plots, the clinic view, the patients and one patient.
 
     Stepping changes only this component's state, so a step redraws the clinic
-    and not the parameter controls beside it. ``title`` names the set-up in the
-    plot and ``text`` on the page; ``before`` is the run before the last change.
+    and not the parameter controls beside it. ``title`` names the set-up (on the
+    page, in the plot and its PNG); ``before`` is the run before the last change.
     """
     tick, set_tick = solara.use_state(0)
     playing, set_playing = solara.use_state(False)
@@ -352,7 +347,7 @@ def LiveClinic(
     # What changes only with the clinic, its title, its "before" or the colours is built once
     # and kept (the same element is not drawn again): a step redraws the controls of time,
     # the plot, the numbers, the clinic view and the table, and nothing else.
-    setup_lines = solara.use_memo(lambda: _setup_lines(text, before), [text, before])
+    setup_lines = solara.use_memo(lambda: _setup_lines(title, before), [title, before])
     plot_caption = solara.use_memo(
         lambda: solara.Text(clinic_caption(title), classes=["figure-caption"]), [title]
     )
@@ -504,7 +499,7 @@ def _setup_lines(text: str, before: Before | None) -> solara.Element:
             f'<div class="setup-now"><b>Now:</b> {escape(text)}</div>'
             + (
                 f'<div class="setup-before"><b>Before</b> (the faded grey line): '
-                f"{escape(before.text)}</div>"
+                f"{escape(before.title)}</div>"
                 if before is not None
                 else '<div class="setup-before">Change a parameter, the scenario or the '
                 "seed: the run you had stays as a faded grey line to compare with.</div>"
@@ -602,7 +597,6 @@ def ExplorePage() -> solara.Element:
                 Before(
                     table,
                     setup_title(scenario.name, params, baseline, seed),
-                    setup_title(scenario.name, params, baseline, seed, labels=True),
                 )
             )
         set_model(new_model)
@@ -724,7 +718,6 @@ def ExplorePage() -> solara.Element:
                 model=model,
                 lock=lock,
                 title=setup_title(scenario.name, params, baseline, seed),
-                text=setup_title(scenario.name, params, baseline, seed, labels=True),
                 before=before,
                 error=error,
                 on_reset=guarded(reset, set_error, "starting the clinic again"),
