@@ -9,10 +9,9 @@ and :func:`analyse_folder` does it for a results folder.
 
 from __future__ import annotations
 
-import contextlib
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +23,7 @@ from alliance_sim.batch.design import points_table
 from alliance_sim.batch.figures import grid_figure, morris_figure, scatter_figure, sobol_figure
 from alliance_sim.batch.store import ResultStore, design_digest
 from alliance_sim.core.errors import AllianceSimError
+from alliance_sim.records.io import Writer, write_files
 
 __all__ = ["Analysis", "analyse_folder", "analyse_runs", "save_analysis"]
 
@@ -181,31 +181,25 @@ def _design(store: ResultStore, manifest: dict[str, Any]) -> pd.DataFrame:
 def save_analysis(analysis: Analysis, folder: str | Path) -> list[Path]:
     """Write the analysis's tables (``<name>.csv``) and figures (``<name>.png``) to ``folder``.
 
-    Each file is written under a temporary name and renamed into place.
+    All or nothing: each file is written under a temporary name and the files are
+    renamed into place once all are written (:func:`~alliance_sim.records.io.write_files`).
     """
     out = Path(folder)
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise AllianceSimError(f"cannot make the folder {out}: {error}") from None
-    written = []
+    writers: dict[Path, Writer] = {}
     for name, table in analysis.tables.items():
-        written.append(_replace(out / f"{name}.csv", lambda p, t=table: t.to_csv(p, index=False)))
+        writers[out / f"{name}.csv"] = partial(_save_table, table)
     for name, figure in analysis.figures.items():
-        written.append(
-            _replace(out / f"{name}.png", lambda p, f=figure: f.savefig(p, dpi=110, format="png"))
-        )
-    return written
+        writers[out / f"{name}.png"] = partial(_save_figure, figure)
+    return write_files(writers, "analysis file")
 
 
-def _replace(path: Path, write: Any) -> Path:
-    tmp = path.with_name(f".{path.name}.tmp")
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    except OSError as error:
-        raise AllianceSimError(f"cannot write {path}: {error}") from None
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
-    return path
+def _save_table(table: pd.DataFrame, path: Path) -> None:
+    table.to_csv(path, index=False)
+
+
+def _save_figure(figure: Figure, path: Path) -> None:
+    figure.savefig(path, dpi=110, format="png")

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
 import math
-import os
-from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -14,6 +11,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from alliance_sim.core.errors import AllianceSimError
+from alliance_sim.records.io import Writer, write_files
 from alliance_sim.validation.defaults import POSTERIOR_RULES, POSTERIOR_TRIALS_PER_DRAW, RULES
 from alliance_sim.validation.judge import ValidationResult
 from alliance_sim.validation.patterns import PATTERNS
@@ -177,9 +175,11 @@ def write_report(result: ValidationResult, path: str | Path) -> Path:
             f"![{name}: simulated vs published]({target.stem}-{name}.png)",
             "",
         ]
-    for name, fig in figures.items():
-        _replace(target.with_name(name), partial(_save_figure, fig))
-    _replace(target, partial(_save_text, "\n".join(text)))
+    writers: dict[Path, Writer] = {
+        target.with_name(name): partial(_save_figure, fig) for name, fig in figures.items()
+    }
+    writers[target] = partial(_save_text, "\n".join(text))
+    write_files(writers, "report file")
     return target
 
 
@@ -189,16 +189,3 @@ def _save_figure(figure: Figure, path: Path) -> None:
 
 def _save_text(text: str, path: Path) -> None:
     path.write_text(text, encoding="utf-8")
-
-
-def _replace(path: Path, write: Callable[[Path], object]) -> None:
-    """Write ``path`` under a temporary name and rename it into place (all or nothing)."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    except OSError as error:
-        raise AllianceSimError(f"cannot write {path}: {error}") from None
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
