@@ -106,7 +106,9 @@ class Patient(Agent):
 
     Each phase method gathers the patient's inputs, calls the phase function of
     :mod:`alliance_sim.rules.phases` and keeps its result (the table in
-    :data:`alliance_sim.engines.agent.model.PATIENT_METHODS` maps phases to methods).
+    :data:`alliance_sim.engines.agent.model.PATIENT_METHODS` maps phases to methods);
+    in phase 8 the clinic surveys every patient at once and each keeps their scores
+    (:meth:`take_scores`).
     """
 
     model: ClinicModel
