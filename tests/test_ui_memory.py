@@ -121,10 +121,10 @@ def test_the_server_leaves_its_libraries_out_of_collection_and_collects_in_full_
     before = gc.get_threshold()
     try:
         gc.set_threshold(700, 10, 10)  # Python's defaults, as a fresh server starts
-        frozen = gc.get_freeze_count()
+        gc.unfreeze()  # as before the first import (importing the app froze them already)
+        assert gc.get_freeze_count() == 0
         app.settle_imports()
-        assert gc.get_freeze_count() >= frozen
-        assert gc.get_freeze_count() > 0
+        assert gc.get_freeze_count() > 100_000  # Solara, pandas, matplotlib, Mesa …
         assert gc.get_threshold() == (700, 10, app.FULL_COLLECTION_AFTER)
         assert app.FULL_COLLECTION_AFTER > 10
     finally:
